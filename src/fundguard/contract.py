@@ -123,8 +123,17 @@ FEE_LIST = Table(
         "med_chrgitm_type chrgitm_lv pric_uplmt_amt:dec4 selfpay_prop:dec4 fulamt_ownpay_amt:dec2 inscp_amt:dec2 "
         "bilg_dept_codg bilg_dept_name bilg_dr_codg bilg_dr_name acord_dept_codg acord_dr_codg spec dosform_name "
         "prodname",
-        {"feedetl_sn", "mdtrt_id", "psn_no", "fixmedins_code", "fee_ocur_time", "med_list_codg", "cnt", "pric",
-         "det_item_fee_sumamt"},
+        {
+            "feedetl_sn",
+            "mdtrt_id",
+            "psn_no",
+            "fixmedins_code",
+            "fee_ocur_time",
+            "med_list_codg",
+            "cnt",
+            "pric",
+            "det_item_fee_sumamt",
+        },
         chrgitm_lv=Column("chrgitm_lv", dictionary="chrgitm_lv"),
         fixmedins_code=Column("fixmedins_code", pattern="codes.institution"),
         bilg_dr_codg=Column("bilg_dr_codg", pattern="codes.practitioner"),
@@ -217,8 +226,10 @@ PURCHASE = Table(
     "purchase",
     "进货",
     "pharmacy",
-    _cols("fixmedins_code med_list_codg purc_date:date cnt:dec4 pric:dec4 supplier invo_no",
-          {"fixmedins_code", "med_list_codg", "purc_date", "cnt"}),
+    _cols(
+        "fixmedins_code med_list_codg purc_date:date cnt:dec4 pric:dec4 supplier invo_no",
+        {"fixmedins_code", "med_list_codg", "purc_date", "cnt"},
+    ),
     partition_time="purc_date",
     refs=(("fixmedins_code", "fixmedins", "fixmedins_code"),),
 )
@@ -227,7 +238,10 @@ STOCK = Table(
     "stock",
     "盘存",
     "pharmacy",
-    _cols("fixmedins_code med_list_codg stock_date:date cnt:dec4", {"fixmedins_code", "med_list_codg", "stock_date", "cnt"}),
+    _cols(
+        "fixmedins_code med_list_codg stock_date:date cnt:dec4",
+        {"fixmedins_code", "med_list_codg", "stock_date", "cnt"},
+    ),
     key=("fixmedins_code", "med_list_codg", "stock_date"),
     partition_time="stock_date",
     refs=(("fixmedins_code", "fixmedins", "fixmedins_code"),),
@@ -237,7 +251,10 @@ SALE_NONINS = Table(
     "sale_nonins",
     "非医保销售",
     "pharmacy",
-    _cols("fixmedins_code med_list_codg sale_time:time cnt:dec4", {"fixmedins_code", "med_list_codg", "sale_time", "cnt"}),
+    _cols(
+        "fixmedins_code med_list_codg sale_time:time cnt:dec4",
+        {"fixmedins_code", "med_list_codg", "sale_time", "cnt"},
+    ),
     partition_time="sale_time",
     refs=(("fixmedins_code", "fixmedins", "fixmedins_code"),),
 )
@@ -257,8 +274,21 @@ POINTS = Table(
 # Load order: referenced tables before the tables that point at them.
 TABLES: dict[str, Table] = {
     t.name: t
-    for t in (FIXMEDINS, PRACTITIONER, CATALOG, MDTRT, SETL, FEE_LIST, DIAG, OPRN, TRACE, PURCHASE, STOCK,
-              SALE_NONINS, POINTS)
+    for t in (
+        FIXMEDINS,
+        PRACTITIONER,
+        CATALOG,
+        MDTRT,
+        SETL,
+        FEE_LIST,
+        DIAG,
+        OPRN,
+        TRACE,
+        PURCHASE,
+        STOCK,
+        SALE_NONINS,
+        POINTS,
+    )
 }
 
 VIOLATION_CATEGORIES: dict[str, str] = {
@@ -288,8 +318,20 @@ VIOLATION_CATEGORIES: dict[str, str] = {
 }
 
 FINDING_COLUMNS: tuple[str, ...] = (
-    "finding_id", "rule_code", "rule_version", "category", "severity", "mdtrt_id", "setl_id", "feedetl_sn",
-    "psn_no", "fixmedins_code", "prac_psn_code", "amount", "message", "evidence",
+    "finding_id",
+    "rule_code",
+    "rule_version",
+    "category",
+    "severity",
+    "mdtrt_id",
+    "setl_id",
+    "feedetl_sn",
+    "psn_no",
+    "fixmedins_code",
+    "prac_psn_code",
+    "amount",
+    "message",
+    "evidence",
 )
 
 RISK_SCORE_COLUMNS: tuple[str, ...] = ("entity_type", "entity_id", "score", "rank", "reasons")

@@ -20,7 +20,9 @@ GENESIS = "0" * 64
 
 def _default(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return format(value.quantize(Decimal("0.01")) if value == value.quantize(Decimal("0.01")) else value, "f")
+        return format(
+            value.quantize(Decimal("0.01")) if value == value.quantize(Decimal("0.01")) else value, "f"
+        )
     if isinstance(value, datetime | date):
         return value.isoformat()
     raise TypeError(f"not serialisable in a hash chain: {type(value).__name__}")
@@ -48,7 +50,9 @@ def verify(chain: str, rows: Iterable[tuple[int, str, str, Mapping[str, Any]]]) 
     expected_seq = 1
     for seq, prev_hash, stored_hash, payload in rows:
         if seq != expected_seq:
-            breaks.append(Break(chain, seq, f"序号不连续：期望 {expected_seq}，实际 {seq}（记录被删除或插入）"))
+            breaks.append(
+                Break(chain, seq, f"序号不连续：期望 {expected_seq}，实际 {seq}（记录被删除或插入）")
+            )
         if prev_hash != expected_prev:
             breaks.append(Break(chain, seq, "前一哈希不匹配（前序记录被改动、删除或重排）"))
         if link_hash(prev_hash, payload) != stored_hash:

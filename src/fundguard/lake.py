@@ -47,7 +47,9 @@ def committed_batch_ids() -> list[str]:
 
     with session_scope() as session:
         rows = session.execute(
-            select(IngestBatch.batch_id).where(IngestBatch.status == "committed").order_by(IngestBatch.started_at)
+            select(IngestBatch.batch_id)
+            .where(IngestBatch.status == "committed")
+            .order_by(IngestBatch.started_at)
         )
         return [r[0] for r in rows]
 
@@ -93,7 +95,8 @@ def register_views(
         scan = f"read_parquet([{file_list}], union_by_name=true, hive_partitioning=false)"
         present = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()}
         cols = [
-            c.name if c.name in present else f"CAST(NULL AS {DUCKDB_TYPES[c.type]}) AS {c.name}" for c in spec.columns
+            c.name if c.name in present else f"CAST(NULL AS {DUCKDB_TYPES[c.type]}) AS {c.name}"
+            for c in spec.columns
         ]
         cols += [n if n in present else f"CAST(NULL AS {t}) AS {n}" for n, t in LINEAGE_COLUMNS.items()]
         con.execute(f"CREATE OR REPLACE VIEW {table} AS SELECT {', '.join(cols)} FROM {scan}")

@@ -80,7 +80,7 @@ class Profile:
     def section(self, prefix: str) -> dict[str, Any]:
         """Values under ``prefix.`` with the prefix stripped (e.g. ``section("scoring")``)."""
         dotted = prefix.rstrip(".") + "."
-        return {k[len(dotted):]: p.value for k, p in self.parameters.items() if k.startswith(dotted)}
+        return {k[len(dotted) :]: p.value for k, p in self.parameters.items() if k.startswith(dotted)}
 
     def as_rows(self) -> list[dict[str, Any]]:
         return [
@@ -144,7 +144,9 @@ def _coerce_scalar(key: str, kind: str, raw: Any) -> Any:
             re.compile(str(raw))
             return str(raw)
     except (TypeError, ValueError, InvalidOperation, re.error):
-        raise ProfileError(key, f"值 {raw!r} 不是 {kind} 类型", f"value {raw!r} is not a valid {kind}") from None
+        raise ProfileError(
+            key, f"值 {raw!r} 不是 {kind} 类型", f"value {raw!r} is not a valid {kind}"
+        ) from None
     raise ProfileError(key, f"未知类型 {kind}", f"unknown type {kind}")
 
 
@@ -175,7 +177,9 @@ def _validate(key: str, decl: dict, raw: Any) -> Any:
     if choices is not None:
         for v in values:
             if v not in choices:
-                raise ProfileError(key, f"值 {v!r} 不在可选值 {choices} 中", f"value {v!r} is not one of {choices}")
+                raise ProfileError(
+                    key, f"值 {v!r} 不在可选值 {choices} 中", f"value {v!r} is not one of {choices}"
+                )
     return value
 
 
@@ -185,7 +189,9 @@ def _load_yaml(path: Path) -> dict:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
-        raise ProfileError("<file>", f"{path} 不是合法的 YAML: {exc}", f"{path} is not valid YAML: {exc}") from None
+        raise ProfileError(
+            "<file>", f"{path} 不是合法的 YAML: {exc}", f"{path} is not valid YAML: {exc}"
+        ) from None
     if not isinstance(data, dict):
         raise ProfileError("<file>", f"{path} 顶层应为映射", f"{path} must hold a mapping")
     return data
@@ -234,7 +240,12 @@ def load_profile(name: str | None = None, profiles_dir: Path | None = None) -> P
                 source = f"{name}.yaml"
             base = params[key]
             params[key] = Parameter(
-                **{**base.__dict__, "value": _validate(key, decl, raw), "source": source, "overridden_by": name}
+                **{
+                    **base.__dict__,
+                    "value": _validate(key, decl, raw),
+                    "source": source,
+                    "overridden_by": name,
+                }
             )
     return Profile(name=name, title=title, parameters=params)
 

@@ -25,7 +25,8 @@ class Settings(BaseSettings):
     profiles_dir: Path = Field(default=PROJECT_ROOT / "profiles")
     secret_key: str | None = Field(default=None, description="Signs sessions; generated under home if unset")
     identity_key: str | None = Field(
-        default=None, description="Fernet key that encrypts whistleblower identity; generated under home if unset"
+        default=None,
+        description="Fernet key that encrypts whistleblower identity; generated under home if unset",
     )
     timezone: str = "Asia/Shanghai"
 

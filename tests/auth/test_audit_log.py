@@ -5,7 +5,9 @@ from fundguard.auth import service as audit
 
 def test_appended_events_form_an_intact_chain(session):
     for i in range(3):
-        audit.record(session, actor="tester", action="verdict.confirm", entity_type="finding", entity_id=str(i))
+        audit.record(
+            session, actor="tester", action="verdict.confirm", entity_type="finding", entity_id=str(i)
+        )
     session.commit()
     assert audit.verify_audit_log(session) == []
 

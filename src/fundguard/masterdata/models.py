@@ -57,7 +57,9 @@ class Registration(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     prac_psn_code: Mapped[str] = mapped_column(ForeignKey("practitioner.prac_psn_code"), nullable=False)
-    fixmedins_code: Mapped[str] = mapped_column(ForeignKey("institution.fixmedins_code"), nullable=False, index=True)
+    fixmedins_code: Mapped[str] = mapped_column(
+        ForeignKey("institution.fixmedins_code"), nullable=False, index=True
+    )
     dept_codg: Mapped[str | None] = mapped_column(String(40))
     pro_title: Mapped[str | None] = mapped_column(String(60))
     begn_date: Mapped[date | None] = mapped_column(Date)
