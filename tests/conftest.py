@@ -66,7 +66,8 @@ def _pg_admin_url() -> str:
 
 def _pg_template() -> str:
     if _Templates.pg_template is None:
-        name = f"fgt_tpl_{_worker()}"
+        # One template per test process: concurrent runs (CI, developers) never share or drop each other's.
+        name = f"fgt_tpl_{_worker()}_{os.getpid()}"
         admin = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -75,6 +76,17 @@ def _pg_template() -> str:
         migrate.upgrade(make_url(PG_URL).set(database=name).render_as_string(hide_password=False))
         _Templates.pg_template = name
     return _Templates.pg_template
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """Drop this process's PostgreSQL template database."""
+    if _Templates.pg_template is None:
+        return
+    admin = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{_Templates.pg_template}" WITH (FORCE)'))
+    admin.dispose()
+    _Templates.pg_template = None
 
 
 @pytest.fixture(params=STORE_BACKENDS)

@@ -7,6 +7,7 @@ adding a command never touches another domain. Exit codes follow the data contra
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import logging
@@ -41,11 +42,28 @@ DOMAIN_CLIS = [
     "fundguard.synth.cli",
     "fundguard.rules.cli",
     "fundguard.scoring.cli",
+    "fundguard.cases.cli",
     "fundguard.analytics.cli",
     "fundguard.auth.cli",
     "fundguard.web.cli",
+    "fundguard.agreements.cli",
+    "fundguard.inspections.cli",
     "fundguard.demo",
 ]
+
+
+# Commands that never touch the relational store: no schema check before them.
+STORELESS_COMMANDS = {"synth", "profile", "db", None}
+
+
+@app.callback()
+def _prepare_store(ctx: typer.Context) -> None:
+    """Bring the store's schema up to date before any command that uses it."""
+    if ctx.invoked_subcommand in STORELESS_COMMANDS or ctx.resilient_parsing:
+        return
+    from fundguard import migrate
+
+    migrate.ensure_current()
 
 
 @db_app.command("upgrade")
@@ -81,7 +99,9 @@ def profile_show(
         table.add_column(col, overflow="fold")
     for r in rows:
         mark = " *" if r["overridden_by"] else ""
-        table.add_row(r["key"], json.dumps(r["value"], ensure_ascii=False, default=str) + mark, r["scope"], r["source"])
+        table.add_row(
+            r["key"], json.dumps(r["value"], ensure_ascii=False, default=str) + mark, r["scope"], r["source"]
+        )
     console.print(table)
 
 
@@ -93,10 +113,8 @@ def verify_log() -> None:
     from fundguard.db import session_scope
 
     for module in ("fundguard.scoring.service",):
-        try:
+        with contextlib.suppress(ModuleNotFoundError):
             importlib.import_module(module)
-        except ModuleNotFoundError:
-            pass
     with session_scope() as session:
         results = audit.verify_all(session)
     broken = False
@@ -129,9 +147,12 @@ _register_domains()
 def main() -> None:
     """Console-script entry: map errors to the contract's exit codes and one-line messages."""
     try:
-        app(standalone_mode=False)
+        rc = app(standalone_mode=False)
+        sys.exit(rc if isinstance(rc, int) else 0)
     except FundguardError as exc:
-        err_console.print(f"错误 {exc.code}: {exc.message_zh} / {exc.message_en}", highlight=False, soft_wrap=True)
+        err_console.print(
+            f"错误 {exc.code}: {exc.message_zh} / {exc.message_en}", highlight=False, soft_wrap=True
+        )
         sys.exit(2 if isinstance(exc, InputError) else 1)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
@@ -139,18 +160,28 @@ def main() -> None:
         err_console.print("已取消 / aborted")
         sys.exit(1)
     except Exception as exc:  # noqa: BLE001 — the contract wants exit 1 and no stack trace on the terminal
-        import click
-
-        if isinstance(exc, click.exceptions.UsageError):
+        usage_error, click_exception = _click_exception_types()
+        if isinstance(exc, usage_error):
             exc.show()
             sys.exit(2)
-        if isinstance(exc, click.exceptions.ClickException):
+        if isinstance(exc, click_exception):
             exc.show()
             sys.exit(exc.exit_code)
         incident = uuid.uuid4().hex[:12]
         _log_internal_error(incident)
-        err_console.print(f"内部错误（编号 {incident}，详见日志）/ internal error {incident}: {exc}", soft_wrap=True)
+        err_console.print(
+            f"内部错误（编号 {incident}，详见日志）/ internal error {incident}: {exc}", soft_wrap=True
+        )
         sys.exit(1)
+
+
+def _click_exception_types() -> tuple[type, type]:
+    """Typer may bundle its own copy of click; take the exception classes from the one it uses."""
+    try:
+        from typer._click import exceptions
+    except ImportError:  # typer versions that use the installed click
+        from click import exceptions
+    return exceptions.UsageError, exceptions.ClickException
 
 
 def _log_internal_error(incident: str) -> None:

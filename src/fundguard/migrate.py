@@ -27,6 +27,42 @@ def upgrade(url: str | None = None) -> None:
     command.upgrade(alembic_config(url), "heads")
 
 
+def _script(url: str):
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config(url))
+
+
+def all_revisions(url: str | None = None) -> set[str]:
+    return {rev.revision for rev in _script(url or get_settings().effective_database_url).walk_revisions()}
+
+
+def applied_revisions(url: str | None = None) -> set[str]:
+    """Revisions reachable from the database's heads through parents and ``depends_on``."""
+    url = url or get_settings().effective_database_url
+    script = _script(url)
+    applied: set[str] = set()
+    todo = list(current_heads(url))
+    while todo:
+        rev = script.get_revision(todo.pop())
+        if rev.revision not in applied:
+            applied.add(rev.revision)
+            todo.extend(rev._all_down_revisions)
+    return applied
+
+
+def ensure_current(url: str | None = None) -> bool:
+    """Upgrade the store when it lags the code (a fresh ``$FUNDGUARD_HOME`` needs no ``db upgrade``).
+
+    Returns True when an upgrade ran.
+    """
+    url = url or get_settings().effective_database_url
+    if applied_revisions(url) == all_revisions(url):
+        return False
+    upgrade(url)
+    return True
+
+
 def current_heads(url: str | None = None) -> set[str]:
     from alembic.runtime.migration import MigrationContext
     from sqlalchemy import create_engine

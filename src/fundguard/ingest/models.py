@@ -51,3 +51,6 @@ class QuarantineRow(Base):
     reason_zh: Mapped[str] = mapped_column(Text, nullable=False)
     reason_en: Mapped[str] = mapped_column(Text, nullable=False)
     raw: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    # Content hash of the row as read: the same bad row offered again is counted as a duplicate,
+    # not quarantined twice (idempotent re-runs).
+    row_hash: Mapped[str] = mapped_column(String(24), nullable=False, default="", index=True)

@@ -133,12 +133,14 @@ def upgrade() -> None:
     sa.Column('reason_zh', sa.Text(), nullable=False),
     sa.Column('reason_en', sa.Text(), nullable=False),
     sa.Column('raw', sa.JSON(), nullable=False),
+    sa.Column('row_hash', sa.String(length=24), nullable=False),
     sa.ForeignKeyConstraint(['batch_id'], ['ingest_batch.batch_id'], name=op.f('fk_quarantine_row_batch_id_ingest_batch')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_quarantine_row'))
     )
     with op.batch_alter_table('quarantine_row', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_quarantine_row_batch_id'), ['batch_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_quarantine_row_reason_code'), ['reason_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_quarantine_row_row_hash'), ['row_hash'], unique=False)
         batch_op.create_index(batch_op.f('ix_quarantine_row_table_name'), ['table_name'], unique=False)
 
     op.create_table('registration',
@@ -169,6 +171,7 @@ def downgrade() -> None:
     op.drop_table('registration')
     with op.batch_alter_table('quarantine_row', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_quarantine_row_table_name'))
+        batch_op.drop_index(batch_op.f('ix_quarantine_row_row_hash'))
         batch_op.drop_index(batch_op.f('ix_quarantine_row_reason_code'))
         batch_op.drop_index(batch_op.f('ix_quarantine_row_batch_id'))
 

@@ -1,0 +1,207 @@
+"""Benchmark of the rule library (规则引擎性能) on a synthetic city.
+
+``run(quick)`` generates a city (quick: scale 0.1, else 1) as Parquet, builds the default knowledge
+(national + MediModel + platform, as imported) in memory and measures:
+
+1. the full rule library on DuckDB vs a single DuckDB scan of the same Parquet files reading every
+   column the rules read (the floor: the ratio is the rule logic's cost on top of I/O);
+2. the same library on Spark local mode (JVM warm-up excluded) vs DuckDB;
+3. a pandas implementation of three representative rules (GENDER exact join, DUPLICATE window,
+   PRICE catalog join) vs the same three templates on DuckDB (finding counts must agree).
+
+Run: ``.venv/bin/python bench/bench_rules.py [--quick]``; set ``FUNDGUARD_BENCH_SKIP_SPARK=1`` to skip 2.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from fundguard.contract import TABLES
+from fundguard.profiles import load_profile
+from fundguard.rules import engine
+from fundguard.rules.knowledge import importers
+from fundguard.rules.registry import RULES
+from fundguard.rules.schemas import TEMPLATE_PARAMS
+
+
+def _row(name, value, unit, baseline_name="", baseline_value=None, notes=""):
+    ratio = value / baseline_value if baseline_value else None
+    return {
+        "name": name,
+        "value": value,
+        "unit": unit,
+        "baseline_name": baseline_name,
+        "baseline_value": baseline_value,
+        "ratio": ratio,
+        "notes": notes,
+    }
+
+
+def default_knowledge() -> engine.Knowledge:
+    """The enabled national + MediModel + platform rules with their knowledge, straight from refdata."""
+    rows: dict[str, list[dict]] = {}
+    for source_file in importers.IMPORTERS:
+        result = importers.run_importer(source_file)
+        for item in result.items:
+            rule = RULES[item["rule_code"]]
+            if not rule.enabled or rule.template == "none":
+                continue
+            params = TEMPLATE_PARAMS[rule.template].model_validate(item["params"]).model_dump(mode="json")
+            rows.setdefault(rule.template, []).append(
+                {
+                    "rule_code": rule.code,
+                    "params": params,
+                    "source_file": source_file,
+                    "source_row": item["source_row"],
+                }
+            )
+    rules = [
+        {
+            "rule_code": c,
+            "rule_version": "bench",
+            "category": r.category,
+            "severity": r.severity,
+            "template": r.template,
+            "enabled": True,
+        }
+        for c, r in RULES.items()
+        if r.enabled and r.template != "none"
+    ]
+    return engine.Knowledge(rules=rules, rows=rows, suspensions=[])
+
+
+def _views(con, city: Path) -> None:
+    for name in TABLES:
+        f = city / f"{name}.parquet"
+        if f.exists():
+            con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet('{f}')")
+
+
+def _columns_read() -> dict[str, list[str]]:
+    text = " ".join(p.read_text(encoding="utf-8") for p in engine.TEMPLATE_DIR.glob("*.sql"))
+    words = set(re.findall(r"[a-z_]+", text))
+    return {t: [c for c in spec.column_names if c in words] for t, spec in TABLES.items()}
+
+
+def _scan_seconds(city: Path) -> float:
+    con = duckdb.connect()
+    start = time.perf_counter()
+    for table, cols in _columns_read().items():
+        f = city / f"{table}.parquet"
+        if f.exists() and cols:
+            con.execute(f"SELECT count(*), max(hash({', '.join(cols)})) FROM read_parquet('{f}')").fetchall()
+    return time.perf_counter() - start
+
+
+def _duckdb_seconds(city: Path, knowledge, params) -> tuple[float, int]:
+    con = duckdb.connect()
+    _views(con, city)
+    start = time.perf_counter()
+    n = engine.run_duckdb(con, knowledge, params).num_rows
+    return time.perf_counter() - start, n
+
+
+def _pandas_three(city: Path, knowledge) -> tuple[float, int]:
+    start = time.perf_counter()
+    fee = pd.read_parquet(city / "fee_list.parquet")
+    mdtrt = pd.read_parquet(city / "mdtrt.parquet", columns=["mdtrt_id", "gend"])
+    cat = pd.read_parquet(city / "catalog.parquet", columns=["med_list_codg", "pric_uplmt_amt"])
+    gender = pd.DataFrame(
+        [
+            {"code": r["params"]["code"], "allowed": r["params"]["allowed_gend"], "rule": r["rule_code"]}
+            for r in knowledge.rows.get("gender", [])
+        ]
+    ).drop_duplicates(["code", "rule"])
+    lines = fee.merge(mdtrt, on="mdtrt_id")
+    g = lines.merge(gender, left_on="med_list_codg", right_on="code")
+    g = g[g["gend"].isin(["1", "2"]) & (g["gend"] != g["allowed"])]
+    dup_key = ["mdtrt_id", "med_list_codg", "fee_ocur_time", "cnt", "pric"]
+    d = fee.sort_values("feedetl_sn")
+    d = d[d.groupby(dup_key, dropna=False).cumcount() > 0]
+    p = fee.merge(cat, on="med_list_codg", how="left", suffixes=("", "_cat"))
+    ceiling = p["pric_uplmt_amt_cat"].where(p["pric_uplmt_amt_cat"].notna(), p["pric_uplmt_amt"])
+    tol = Decimal(str(load_profile(None)["rule.price_tolerance"]))
+    p = p[ceiling.notna() & (p["pric"] > ceiling.map(lambda c: c + tol if c is not None and c == c else c))]
+    n = len(g.drop_duplicates(["rule", "feedetl_sn"])) + len(d) + len(p)
+    return time.perf_counter() - start, n
+
+
+def run(quick: bool) -> list[dict]:
+    from fundguard.synth.service import generate
+
+    scale = 0.1 if quick else 1.0
+    out: list[dict] = []
+    params = engine.rule_params(load_profile(None))
+    knowledge = default_knowledge()
+    with tempfile.TemporaryDirectory() as tmp:
+        city = Path(tmp) / "city"
+        summary = generate(city, scale=scale, seed=0, fmt="parquet")
+        lines = summary.rows["fee_list"]
+        scan = _scan_seconds(city)
+        full, n_findings = _duckdb_seconds(city, knowledge, params)
+        out.append(
+            _row(
+                "rules_duckdb_full_library",
+                full,
+                "s",
+                "duckdb_single_scan_rule_columns",
+                scan,
+                f"{len(knowledge.rules)} rules, {sum(map(len, knowledge.rows.values()))} knowledge rows, "
+                f"{lines} fee lines, {n_findings} findings, scale {scale}",
+            )
+        )
+        out.append(_row("rules_duckdb_lines_per_second", lines / full, "lines/s", notes=f"scale {scale}"))
+        three = engine.Knowledge(
+            rules=[r for r in knowledge.rules if r["template"] in ("gender", "duplicate", "price")],
+            rows={"gender": knowledge.rows.get("gender", [])},
+            suspensions=[],
+        )
+        d3, n3 = _duckdb_seconds(city, three, params)
+        p3, pn3 = _pandas_three(city, knowledge)
+        out.append(
+            _row(
+                "rules_pandas_three_rules",
+                p3,
+                "s",
+                "rules_duckdb_three_templates",
+                d3,
+                f"GENDER+DUPLICATE+PRICE; findings pandas {pn3} vs duckdb {n3}"
+                + ("" if pn3 == n3 else " (MISMATCH)"),
+            )
+        )
+        if os.environ.get("FUNDGUARD_BENCH_SKIP_SPARK") != "1":
+            from fundguard.rules import spark_engine
+
+            spark = spark_engine.get_spark("local[2]")
+            con = duckdb.connect()
+            _views(con, city)
+            spark_engine.copy_from_duckdb(spark, con)
+            spark_engine.run_spark(spark, three, params)  # JVM and Arrow warm-up
+            start = time.perf_counter()
+            ns = spark_engine.run_spark(spark, knowledge, params).num_rows
+            sp = time.perf_counter() - start
+            out.append(
+                _row(
+                    "rules_spark_local_full_library",
+                    sp,
+                    "s",
+                    "rules_duckdb_full_library",
+                    full,
+                    f"local[2], warm JVM; findings spark {ns} vs duckdb {n_findings}",
+                )
+            )
+    return out
+
+
+if __name__ == "__main__":
+    print(json.dumps(run("--quick" in sys.argv), ensure_ascii=False, indent=2, default=str))

@@ -1,0 +1,1 @@
+"""协议管理 agreements: designation applications, service agreements, changes and assessments."""

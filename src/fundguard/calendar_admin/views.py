@@ -1,0 +1,35 @@
+"""HTTP routes /api/v1/calendar/overrides: list, set and remove working-day overrides."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+from fastapi import APIRouter, Depends
+from sqlalchemy.orm import Session
+
+from fundguard.calendar_admin import service
+from fundguard.calendar_admin.schemas import OverrideIn, OverrideOut
+from fundguard.db import session_scope
+
+router = APIRouter(prefix="/api/v1/calendar", tags=["calendar 工作日历"])
+
+
+def db() -> Iterator[Session]:
+    with session_scope() as session:
+        yield session
+
+
+@router.get("/overrides", response_model=list[OverrideOut], summary="日历调整列表")
+def list_overrides(year: int | None = None, session: Session = Depends(db)):
+    return service.list_overrides(session, year)
+
+
+@router.put("/overrides", response_model=OverrideOut, summary="设置某日为工作日或节假日")
+def put_override(body: OverrideIn, session: Session = Depends(db)):
+    return service.set_override(session, body.day, body.is_workday, body.reason, actor="api")
+
+
+@router.delete("/overrides/{day}", status_code=204, summary="删除日历调整")
+def delete_override(day: date, session: Session = Depends(db)) -> None:
+    service.remove_override(session, day, actor="api")

@@ -1,0 +1,1 @@
+"""信用管理 credit: credit events, scores and grades, lists (blacklist, joint punishment)."""

@@ -1,0 +1,108 @@
+"""App factory (应用工厂): ``create_app()`` mounts static files, templates, the request guard, the
+error handlers and every domain's ``views.router`` that exists.
+
+Domains land one at a time: a module in ``DOMAIN_ROUTERS`` that is not importable yet is skipped,
+and a navigation entry whose page no domain serves yet answers a "建设中" page.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.routing import Match
+
+import fundguard.all_models  # noqa: F401  (every table known before the first query)
+from fundguard.web import errors
+from fundguard.web.security import WebGuard, csrf_protect
+from fundguard.web.templating import NAV, STATIC_DIR, render
+
+# Routers included in this order (first match wins). Add a domain here once; a missing module
+# is skipped, so the list may name domains that have not landed yet.
+DOMAIN_ROUTERS = [
+    "fundguard.auth.views",
+    "fundguard.web.pages",
+    "fundguard.ingest.views",
+    "fundguard.rules.views",
+    "fundguard.scoring.views",
+    "fundguard.analytics.views",
+    "fundguard.agreements.views",
+    "fundguard.cases.views",
+    "fundguard.inspections.views",
+    "fundguard.tips.views",
+    "fundguard.credit.views",
+    "fundguard.disclosure.views",
+    "fundguard.calendar_admin.views",
+    "fundguard.precheck.views",
+]
+
+API_DESCRIPTION = """医保基金智能监管平台接口。
+
+所有错误以 JSON 返回：`{"code": "...", "message": "<中文说明>", "field": "<出错字段，可选>"}`。
+网页接口需登录会话；定点机构系统使用接口密钥（请求头 `X-API-Key`）。"""
+
+
+def _import_router(module_name: str):
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name and module_name.startswith(exc.name):
+            return None
+        raise
+    return getattr(module, "router", None)
+
+
+def _has_get(app: FastAPI, path: str) -> bool:
+    scope = {"type": "http", "path": path, "method": "GET", "root_path": "", "headers": []}
+    return any(route.matches(scope)[0] == Match.FULL for route in app.router.routes)
+
+
+def _under_construction(label: str, key: str):
+    async def page(request: Request):
+        return render(request, "under_construction.html", {"title": label}, active=key)
+
+    return page
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="医保基金智能监管平台 fundguard",
+        description=API_DESCRIPTION,
+        version="0.1.0",
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
+        dependencies=[Depends(csrf_protect)],
+    )
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    errors.install(app)
+
+    for module_name in DOMAIN_ROUTERS:
+        router = _import_router(module_name)
+        if router is not None:
+            app.include_router(router)
+
+    for item in NAV:
+        if not _has_get(app, item.path):
+            app.add_api_route(
+                item.path,
+                _under_construction(item.label, item.key),
+                methods=["GET"],
+                response_class=HTMLResponse,
+                include_in_schema=False,
+                name=f"nav_{item.key}",
+            )
+
+    @app.get("/docs", include_in_schema=False, response_class=HTMLResponse)
+    async def docs(request: Request):
+        """接口文档: Swagger UI served from vendored files (no CDN)."""
+        return render(request, "docs.html")
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz():
+        return {"status": "ok"}
+
+    app.add_middleware(WebGuard, fastapi_app=app)
+    return app
