@@ -59,10 +59,10 @@ def _first_hospital(city: Path) -> str | None:
         path = city / name
         if path.exists():
             reader = "read_parquet" if name.endswith(".parquet") else "read_csv"
-            row = duckdb.sql(
+            rows = duckdb.sql(
                 f"SELECT fixmedins_code FROM {reader}('{path}') WHERE fixmedins_type = '1' ORDER BY 1 LIMIT 1"
-            ).fetchone()
-            return row[0] if row else None
+            ).fetchall()
+            return rows[0][0] if rows else None
     return None
 
 
@@ -102,13 +102,13 @@ def demo(
     result = rules.audit(None, home / "demo-out", actor="demo")
     console.print(f"[4/6] 审核 audit: {result.findings.num_rows} 条规则命中 → {home / 'demo-out'}")
 
-    try:
-        from fundguard.analytics import service as analytics
+    from fundguard.analytics import service as analytics
 
-        analytics.risk_scores(None, home / "demo-out")
-        console.print(f"[5/6] 风险评分 risk scores → {home / 'demo-out' / 'risk_scores.csv'}")
-    except (ImportError, AttributeError) as exc:  # analytics lands after the foundation
-        console.print(f"[5/6] 风险评分暂不可用 risk scoring not available: {exc}")
+    analysis, files, _ = analytics.risk_folder(None, home / "demo-out")
+    console.print(
+        f"[5/6] 风险评分 risk scores: {len(analysis.scores)} 个对象, {len(analysis.alerts)} 条指标预警 → "
+        f"{files.get('risk_scores', home / 'demo-out')}"
+    )
 
     logins = _create_demo_users(_first_hospital(city))
     table = Table(title=f"演示账号 demo logins — http://{host}:{port}/login")

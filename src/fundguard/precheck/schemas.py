@@ -106,6 +106,17 @@ class Diag(BaseModel):
     maindiag_flag: OptCode = Field(default=None, description="主诊断标志（1 主诊断）")
 
 
+class Oprn(BaseModel):
+    """手术操作（oprn 表字段）。"""
+
+    model_config = ConfigDict(extra="allow")
+
+    oprn_oprt_code: Code = Field(description="手术操作代码")
+    oprn_oprt_name: OptCode = Field(default=None, description="手术操作名称")
+    oprn_oprt_date: date | None = Field(default=None, description="手术操作日期")
+    main_oprn_flag: OptCode = Field(default=None, description="主手术标志")
+
+
 class FeeLine(BaseModel):
     """费用明细（fee_list 表字段）。"""
 
@@ -135,6 +146,7 @@ class PrecheckRequest(BaseModel):
     scene: Literal["pre", "settle"] = Field(description="场景：pre 事前（开医嘱时），settle 事中（结算时）")
     mdtrt: Mdtrt
     diag: list[Diag] = Field(default_factory=list, description="诊断列表")
+    oprn: list[Oprn] = Field(default_factory=list, description="手术操作列表（无手术时可省略）")
     fee_list: list[FeeLine] = Field(default_factory=list, description="费用明细列表")
 
 

@@ -108,7 +108,8 @@ def _visit_rows(req: PrecheckRequest) -> dict:
             for c in codes
         ]
     diags = [{**d.model_dump(), "mdtrt_id": m["mdtrt_id"]} for d in req.diag]
-    return {"mdtrt": [m], "fee_list": fees, "diag": diags, "oprn": [], "trace": traces}
+    oprns = [{**o.model_dump(), "mdtrt_id": m["mdtrt_id"]} for o in req.oprn]
+    return {"mdtrt": [m], "fee_list": fees, "diag": diags, "oprn": oprns, "trace": traces}
 
 
 def scene_severity(scene: str, rule_severity: str) -> str:
