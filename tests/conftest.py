@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -130,3 +131,20 @@ def cli_env(fg_home: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["FUNDGUARD_HOME"] = str(fg_home)
     return env
+
+
+@pytest.fixture
+def province(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Activate a province profile that overrides the given keys of the national defaults."""
+
+    def activate(overrides: dict) -> None:
+        folder = tmp_path / "profiles"
+        folder.mkdir(exist_ok=True)
+        shutil.copy(settings.PROJECT_ROOT / "profiles" / "national.yaml", folder / "national.yaml")
+        doc = {"name": "测试省", "extends": "national", "overrides": overrides}
+        (folder / "testprov.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+        monkeypatch.setenv("FUNDGUARD_PROFILES_DIR", str(folder))
+        monkeypatch.setenv("FUNDGUARD_PROFILE", "testprov")
+        reset_caches()
+
+    return activate

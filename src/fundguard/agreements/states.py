@@ -13,7 +13,7 @@ RE_EVALUATION 重新评估, RESCINDED 解除, TERMINATED 终止, EXPIRED_EXIT �
 
 from __future__ import annotations
 
-from fundguard.errors import Conflict
+from fundguard.transitions import target_state  # noqa: F401  (re-exported for the domain)
 
 APP_ZH = {
     "SUBMITTED": "已提交",
@@ -91,21 +91,3 @@ AGR_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "rescind": (frozenset({"ACTIVE", "SUSPENDED"}), "RESCINDED"),
     "terminate": (frozenset({"ACTIVE"}), "TERMINATED"),
 }
-
-
-def target_state(
-    transitions: dict[str, tuple[frozenset[str], str]],
-    names_zh: dict[str, str],
-    current: str,
-    event: str,
-    what: str,
-) -> str:
-    """The state ``event`` leads to from ``current``; ``Conflict`` (409) when it is not allowed."""
-    allowed, target = transitions[event]
-    if current not in allowed:
-        raise Conflict(
-            "ILLEGAL_TRANSITION",
-            f"{what}处于“{names_zh.get(current, current)}”状态，不能转为“{names_zh.get(target, target)}”",
-            f"{what}: {event} is not allowed from {current}",
-        )
-    return target

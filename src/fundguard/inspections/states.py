@@ -10,7 +10,7 @@ PLAN_MADE 制定检查方案 → ON_SITE 突击进入现场 → MATERIALS_CHECKE
 
 from __future__ import annotations
 
-from fundguard.errors import Conflict
+from fundguard.transitions import target_state  # noqa: F401  (re-exported for the domain)
 
 PLAN_ZH = {"PLANNED": "已计划", "DRAWN": "已抽取对象", "TEAM_ASSIGNED": "已选派人员", "CLOSED": "已办结"}
 PLAN_TRANSITIONS = {
@@ -54,14 +54,3 @@ FLIGHT_TRANSITIONS = {
     "report": (frozenset({"MATERIALS_CHECKED"}), "REPORTED"),
     "handle": (frozenset({"REPORTED"}), "HANDLED"),
 }
-
-
-def target_state(transitions: dict, names_zh: dict[str, str], current: str, event: str, what: str) -> str:
-    allowed, target = transitions[event]
-    if current not in allowed:
-        raise Conflict(
-            "ILLEGAL_TRANSITION",
-            f"{what}处于“{names_zh.get(current, current)}”状态，不能转为“{names_zh.get(target, target)}”",
-            f"{what}: {event} is not allowed from {current}",
-        )
-    return target

@@ -27,6 +27,7 @@ DOMAIN_ROUTERS = [
     "fundguard.ingest.views",
     "fundguard.rules.views",
     "fundguard.scoring.views",
+    "fundguard.scoring.pages",
     "fundguard.analytics.views",
     "fundguard.agreements.views",
     "fundguard.cases.views",
