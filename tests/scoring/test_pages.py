@@ -28,9 +28,7 @@ OK_CODE, SUSP_CODE, TERM_CODE = "D320402000001", "D320502000001", "D330102000001
 def quick_argon2(monkeypatch):
     from argon2 import PasswordHasher
 
-    monkeypatch.setattr(
-        auth_service, "_hasher", PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
-    )
+    monkeypatch.setattr(auth_service, "_hasher", PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1))
 
 
 @pytest.fixture
@@ -40,6 +38,7 @@ def web(store, session):
         for username, (role, region, inst) in USERS.items():
             auth_service.create_user(s, username, PASSWORD, role, region=region, fixmedins_code=inst)
         auth_service.create_user(s, "inst2", PASSWORD, "institution", fixmedins_code="H32050001")
+        auth_service.create_user(s, "sup32", PASSWORD, "supervisor", region="32")
         seed(s)
     on = today()
     add_person(session, OK_CODE, "张医生", inst="H32040001")
@@ -48,7 +47,7 @@ def web(store, session):
     first = decide(session, OK_CODE, 3, on, admdvs="320402")
     decide(session, SUSP_CODE, 9, on, admdvs="320502", suspend_months=3)
     decide(session, TERM_CODE, 12, on, admdvs="330102")
-    service.file_appeal(session, first.seq, filed_on=on, reason="事实认定有误", operator="张医生")
+    service.file_appeal(session, first.seq, filed_on=on, reason="事实认定有误", operator="经办员")
     session.commit()
     return TestClient(create_app(), raise_server_exceptions=False)
 
@@ -59,12 +58,12 @@ def logged_in(client: TestClient, username: str) -> TestClient:
 
 
 def test_points_list_shows_persons_status_and_points(web):
-    client = logged_in(web, "sup3204")
+    client = logged_in(web, "sup32")
     page = client.get("/points")
     assert page.status_code == 200
     assert "记分管理" in page.text
     assert OK_CODE in page.text and SUSP_CODE in page.text
-    assert TERM_CODE not in page.text  # 杭州 is outside region 3204
+    assert TERM_CODE not in page.text  # 杭州 is outside region 32
     assert "张医生" in page.text  # supervisors see names
     assert "正常" in page.text and "暂停" in page.text
 
@@ -77,13 +76,13 @@ def test_points_list_nationwide_user_sees_termination(web):
 
 
 def test_points_list_search_by_code(web):
-    client = logged_in(web, "sup3204")
+    client = logged_in(web, "sup32")
     page = client.get("/points", params={"q": SUSP_CODE})
     assert SUSP_CODE in page.text and OK_CODE not in page.text
 
 
 def test_points_list_search_by_name(web):
-    client = logged_in(web, "sup3204")
+    client = logged_in(web, "sup32")
     page = client.get("/points", params={"q": "李护"})
     assert SUSP_CODE in page.text and OK_CODE not in page.text
 
@@ -106,7 +105,7 @@ def test_masked_user_cannot_search_by_name(web):
 
 
 def test_person_page_shows_status_ledger_registrations_appeals(web):
-    client = logged_in(web, "sup3204")
+    client = logged_in(web, "sup32")
     page = client.get(f"/points/person/{SUSP_CODE}")
     assert page.status_code == 200
     assert "一人一档" in page.text and "李护士" in page.text
@@ -149,7 +148,8 @@ def test_institution_user_cannot_open_other_institutions_person(web):
 
 def test_region_user_cannot_open_person_outside_region(web):
     client = logged_in(web, "sup3204")
-    assert client.get(f"/points/person/{TERM_CODE}").status_code in (403, 404)
+    assert client.get(f"/points/person/{SUSP_CODE}").status_code in (403, 404)
+    assert SUSP_CODE not in client.get("/points").text
 
 
 def test_unknown_person_is_404(web):
@@ -165,7 +165,7 @@ def test_appeals_queue_shows_pending_with_due_date(web):
     with db.session_scope() as s:
         appeal = service.person_file(s, OK_CODE, today())["appeals"][0]
     assert appeal["decide_by"] in page.text
-    assert "已超期" not in page.text
+    assert 'class="bad">已超期' not in page.text
 
 
 def test_appeals_queue_flags_overdue(web, session):
@@ -173,11 +173,11 @@ def test_appeals_queue_flags_overdue(web, session):
     code = "D320402000002"
     add_person(session, code, "赵医生", inst="H32040001")
     entry = decide(session, code, 2, past, admdvs="320402")
-    service.file_appeal(session, entry.seq, filed_on=past, reason="不服", operator="赵医生")
+    service.file_appeal(session, entry.seq, filed_on=past, reason="不服", operator="经办员")
     session.commit()
     client = logged_in(web, "sup3204")
     page = client.get("/points/appeals")
-    assert code in page.text and "已超期" in page.text
+    assert code in page.text and 'class="bad">已超期' in page.text
 
 
 def test_appeals_queue_scoped(web):
@@ -194,7 +194,8 @@ def test_institutions_summary(web):
     assert "机构汇总" in page.text
     assert "常州市第一人民医院" in page.text and "苏州市立医院" in page.text and "杭州市第一医院" in page.text
     scoped = logged_in(TestClient(create_app()), "sup3204").get("/points/institutions")
-    assert "苏州市立医院" in scoped.text and "杭州市第一医院" not in scoped.text
+    assert "常州市第一人民医院" in scoped.text
+    assert "苏州市立医院" not in scoped.text and "杭州市第一医院" not in scoped.text
 
 
 def test_nav_points_to_points_page(web):
@@ -211,3 +212,15 @@ def test_pages_redirect_to_login_without_session(web, path):
     response = web.get(path, follow_redirects=False)
     assert response.status_code in (302, 303, 307)
     assert response.headers["location"].startswith("/login")
+
+
+def test_points_list_paginates(web, monkeypatch):
+    from fundguard.scoring import pages
+
+    monkeypatch.setattr(pages, "PAGE_SIZE", 2)
+    client = logged_in(web, "leader1")
+    first = client.get("/points")
+    assert "共 3 条" in first.text and "下一页" in first.text
+    assert OK_CODE in first.text and TERM_CODE not in first.text
+    second = client.get("/points", params={"page": 2})
+    assert TERM_CODE in second.text and OK_CODE not in second.text

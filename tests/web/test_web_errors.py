@@ -42,13 +42,13 @@ def test_forced_500_shows_request_id_that_is_in_the_log(store):
 
     app = create_app()
 
-    @app.get("/api/v1/boom")
+    @app.get("/api/v1/precheck/boom")
     def boom():
         raise RuntimeError("secret internal detail")
 
     client = TestClient(app, raise_server_exceptions=False)
-    # An API-key header lets the request reach the endpoint without a session.
-    r = client.get("/api/v1/boom", headers={"X-API-Key": "x"})
+    # On a path that accepts API keys, an API-key header lets the request reach the endpoint.
+    r = client.get("/api/v1/precheck/boom", headers={"X-API-Key": "x"})
     assert r.status_code == 500
     rid = r.headers["x-request-id"]
     assert rid in r.json()["message"] and "secret" not in r.text
@@ -88,3 +88,13 @@ def test_docs_and_pages_load_nothing_from_another_host(web):
         assert "https://" not in page.text and "http://" not in page.text, path
     assert "建设中" in client.get("/rules").text
     assert "default-src 'self'" in page.headers["content-security-policy"]
+
+
+def test_an_api_key_header_does_not_open_staff_api_paths(store):
+    from fastapi.testclient import TestClient
+
+    client = TestClient(create_app(), raise_server_exceptions=False)
+    for path in ("/api/v1/points/ledger", "/api/v1/ingest/quarantine", "/api/v1/cases/overdue"):
+        r = client.get(path, headers={"X-API-Key": "fgk_forged"})
+        assert r.status_code == 401, path
+        assert r.json()["code"] == "NOT_AUTHENTICATED"

@@ -271,7 +271,12 @@ def institutions_summary(
     on = today()
     with session_scope() as session:
         found = session.execute(
-            select(Institution.fixmedins_code, Institution.fixmedins_name, Institution.admdvs, PersonFile.prac_psn_code)
+            select(
+                Institution.fixmedins_code,
+                Institution.fixmedins_name,
+                Institution.admdvs,
+                PersonFile.prac_psn_code,
+            )
             .join(Registration, Registration.fixmedins_code == Institution.fixmedins_code)
             .join(PersonFile, PersonFile.prac_psn_code == Registration.prac_psn_code)
             .where(
@@ -292,15 +297,17 @@ def institutions_summary(
                     "fixmedins_code": inst_code,
                     "fixmedins_name": inst_name,
                     "admdvs": admdvs or "",
+                    "scored": 0,
                     "with_points": 0,
                     "suspended": 0,
                     "terminated": 0,
                 },
             )
+            row["scored"] += 1
             row["with_points"] += 1 if st.year_points > 0 else 0
             row["suspended"] += 1 if st.status == "suspended" else 0
             row["terminated"] += 1 if st.status == "terminated" else 0
-    rows = [r for r in summary.values() if r["with_points"] or r["suspended"] or r["terminated"]]
+    rows = list(summary.values())
     pg = Page.of(len(rows), page, PAGE_SIZE)
     return render(
         request,
@@ -327,7 +334,9 @@ def person_page(request: Request, prac_psn_code: str, user: User = Depends(requi
                 )
             ).all()
         )
-    registrations = [{**r, "fixmedins_name": names.get(r["fixmedins_code"], "")} for r in file["registrations"]]
+    registrations = [
+        {**r, "fixmedins_name": names.get(r["fixmedins_code"], "")} for r in file["registrations"]
+    ]
     appeals = [
         {**a, "status_label": APPEAL_STATUS_LABELS.get(a["status"], a["status"])} for a in file["appeals"]
     ]

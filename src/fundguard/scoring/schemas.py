@@ -21,7 +21,7 @@ class ProposalIn(BaseModel):
     behaviour_code: str = Field(examples=["V-9"])
     points: int = Field(examples=[5])
     admdvs: str = Field(examples=["110101"])
-    operator: str = Field(description="经办人")
+    operator: str = Field("", description="经办人（API 以登录用户为准，此字段被忽略）")
     facts: str = ""
     legal_basis: str = ""
     case_ref: str = ""
@@ -30,7 +30,7 @@ class ProposalIn(BaseModel):
 
 
 class ApproveIn(BaseModel):
-    reviewer: str
+    reviewer: str = ""
     decision_date: date
     points: int | None = Field(default=None, description="调整后的分值（须说明理由）")
     reason: str = ""
@@ -43,13 +43,13 @@ class AppealIn(BaseModel):
     entry_seq: int
     filed_on: date
     reason: str
-    operator: str
+    operator: str = ""
 
 
 class AppealDecisionIn(BaseModel):
     outcome: str = Field(description="upheld 维持 / reduced 减少 / revoked 撤销")
     decided_on: date
-    reviewer: str
+    reviewer: str = ""
     reason: str
     points: int | None = None
 
@@ -58,12 +58,12 @@ class RepairIn(BaseModel):
     prac_psn_code: str
     activity: str = Field(examples=["training"])
     on: date
-    operator: str
+    operator: str = ""
     note: str = ""
 
 
 class ReversalIn(BaseModel):
-    operator: str
+    operator: str = ""
     reason: str
     on: date
 
@@ -83,6 +83,6 @@ class EntryOut(BaseModel):
 
 
 class ReinstateIn(BaseModel):
-    operator: str
+    operator: str = ""
     on: date
     fixmedins_code: str = ""

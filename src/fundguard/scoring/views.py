@@ -7,13 +7,20 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
+from fundguard.auth.models import User
 from fundguard.db import session_scope
 from fundguard.scoring import ledger, schemas, service
 from fundguard.timeutil import today
+from fundguard.web.security import require_roles
+from fundguard.web.templating import STAFF_ROLES
 
-router = APIRouter(prefix="/api/v1/points", tags=["记分 points"])
+# Reading points is for agency staff; deciding them is for the roles that decide (never institutions).
+router = APIRouter(
+    prefix="/api/v1/points", tags=["记分 points"], dependencies=[Depends(require_roles(*STAFF_ROLES))]
+)
+DECIDERS = require_roles("admin", "supervisor", "auditor")
 
 
 def _entry(e) -> schemas.EntryOut:
@@ -39,51 +46,56 @@ def ledger_list(prac_psn_code: str | None = None, limit: int = Query(1000, le=10
 
 
 @router.post("/proposals", summary="登记拟记分", status_code=201)
-def propose(body: schemas.ProposalIn) -> dict:
+def propose(body: schemas.ProposalIn, user: User = Depends(DECIDERS)) -> dict:
     with session_scope() as session:
         data = body.model_dump()
-        proposal = service.propose(session, proposed_by=data.pop("operator"), **data)
+        data.pop("operator", None)
+        proposal = service.propose(session, proposed_by=user.username, **data)
         return {"proposal_id": proposal.id, "status": proposal.status}
 
 
 @router.post("/proposals/{proposal_id}/approve", summary="审核通过拟记分", response_model=schemas.EntryOut)
-def approve(proposal_id: int, body: schemas.ApproveIn):
+def approve(proposal_id: int, body: schemas.ApproveIn, user: User = Depends(DECIDERS)):
     with session_scope() as session:
-        return _entry(service.approve(session, proposal_id, **body.model_dump()))
+        return _entry(
+            service.approve(session, proposal_id, **{**body.model_dump(), "reviewer": user.username})
+        )
 
 
 @router.post("/entries/{seq}/reverse", summary="更正冲销", response_model=schemas.EntryOut)
-def reverse(seq: int, body: schemas.ReversalIn):
+def reverse(seq: int, body: schemas.ReversalIn, user: User = Depends(DECIDERS)):
     with session_scope() as session:
-        return _entry(service.reverse(session, seq, **body.model_dump()))
+        return _entry(service.reverse(session, seq, **{**body.model_dump(), "operator": user.username}))
 
 
 @router.post("/appeals", summary="提出申诉", status_code=201)
-def file_appeal(body: schemas.AppealIn) -> dict:
+def file_appeal(body: schemas.AppealIn, user: User = Depends(DECIDERS)) -> dict:
     with session_scope() as session:
-        data = body.model_dump()
+        data = {**body.model_dump(), "operator": user.username}
         appeal = service.file_appeal(session, data.pop("entry_seq"), **data)
         return {"appeal_id": appeal.id, "deadline": appeal.deadline, "decide_by": appeal.decide_by}
 
 
 @router.post("/appeals/{appeal_id}/decide", summary="申诉复核决定")
-def decide_appeal(appeal_id: int, body: schemas.AppealDecisionIn) -> dict:
+def decide_appeal(appeal_id: int, body: schemas.AppealDecisionIn, user: User = Depends(DECIDERS)) -> dict:
     with session_scope() as session:
-        appeal = service.decide_appeal(session, appeal_id, **body.model_dump())
+        appeal = service.decide_appeal(session, appeal_id, **{**body.model_dump(), "reviewer": user.username})
         return {"appeal_id": appeal.id, "status": appeal.status, "entry_seq": appeal.outcome_seq}
 
 
 @router.post("/repairs", summary="记分修复", response_model=schemas.EntryOut, status_code=201)
-def repair(body: schemas.RepairIn):
+def repair(body: schemas.RepairIn, user: User = Depends(DECIDERS)):
     with session_scope() as session:
-        data = body.model_dump()
+        data = {**body.model_dump(), "operator": user.username}
         return _entry(service.repair_points(session, data.pop("prac_psn_code"), **data))
 
 
 @router.post("/{prac_psn_code}/reinstate", summary="期满重新登记备案", response_model=schemas.EntryOut)
-def reinstate(prac_psn_code: str, body: schemas.ReinstateIn):
+def reinstate(prac_psn_code: str, body: schemas.ReinstateIn, user: User = Depends(DECIDERS)):
     with session_scope() as session:
-        return _entry(service.reinstate(session, prac_psn_code, **body.model_dump()))
+        return _entry(
+            service.reinstate(session, prac_psn_code, **{**body.model_dump(), "operator": user.username})
+        )
 
 
 @router.get("/{prac_psn_code}/status", summary="资格状态（数据契约）", response_model=schemas.StatusOut)

@@ -35,6 +35,9 @@ LOGIN_CSRF_COOKIE = "fg_login_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 API_KEY_HEADER = "x-api-key"
+# The only API paths an institution system reaches with an API key instead of a session; their
+# endpoints verify the key themselves. Every other API path needs a logged-in user.
+API_KEY_PREFIXES = ("/api/v1/precheck",)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Paths that need no session. API paths that authenticate by API key (pre-check) are let
 # through when the request carries an ``X-API-Key`` or ``Authorization: Bearer`` header:
@@ -148,6 +151,9 @@ def require_roles(*roles: str):
 
 
 def has_api_key(request: Request) -> bool:
+    """An API-key request to a path that accepts API keys (and checks them itself)."""
+    if not request.url.path.startswith(API_KEY_PREFIXES):
+        return False
     auth = request.headers.get("authorization", "")
     return bool(request.headers.get(API_KEY_HEADER)) or auth.lower().startswith("bearer ")
 

@@ -40,7 +40,7 @@ NAV: list[NavItem] = [
     NavItem("rules", "规则库", "/rules", STAFF_ROLES),
     NavItem("ingest", "数据接入", "/ingest-runs", STAFF_ROLES),
     NavItem("quarantine", "隔离区", "/quarantine"),
-    NavItem("scoring", "记分管理", "/scoring"),
+    NavItem("scoring", "记分管理", "/points"),
     NavItem("audit", "审计日志", "/audit", ("admin",)),
     NavItem("users", "用户管理", "/users", ("admin",)),
 ]
