@@ -97,3 +97,9 @@ def session_scope() -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def request_session() -> Iterator[Session]:
+    """FastAPI dependency: one unit of work per request, committed on return, rolled back on error."""
+    with session_scope() as session:
+        yield session

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
 from fastapi import APIRouter, Depends
@@ -10,16 +9,14 @@ from sqlalchemy.orm import Session
 
 from fundguard.agreements import schemas
 from fundguard.agreements import service as svc
-from fundguard.db import session_scope
+from fundguard.db import request_session
 from fundguard.errors import InputError
 from fundguard.timeutil import today
 
 router = APIRouter(prefix="/api/v1/agreements", tags=["agreements 协议管理"])
 
 
-def db() -> Iterator[Session]:
-    with session_scope() as session:
-        yield session
+db = request_session  # per-request session dependency (fundguard.db)
 
 
 def _app_out(app, on: date | None = None) -> schemas.ApplicationOut:

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from fastapi import APIRouter, Depends, HTTPException, Query
 from sqlalchemy.orm import Session
 
 from fundguard.analytics import service
 from fundguard.analytics.schemas import AlertOut, RingOut, RiskScoreOut, RunOut
-from fundguard.db import session_scope
+from fundguard.db import request_session
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics 数据分析"])
 
 
-def db() -> Iterator[Session]:
-    with session_scope() as session:
-        yield session
+db = request_session  # per-request session dependency (fundguard.db)
 
 
 def _latest(session: Session):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
 from fastapi import APIRouter, Depends
@@ -10,14 +9,12 @@ from sqlalchemy.orm import Session
 
 from fundguard.calendar_admin import service
 from fundguard.calendar_admin.schemas import OverrideIn, OverrideOut
-from fundguard.db import session_scope
+from fundguard.db import request_session
 
 router = APIRouter(prefix="/api/v1/calendar", tags=["calendar 工作日历"])
 
 
-def db() -> Iterator[Session]:
-    with session_scope() as session:
-        yield session
+db = request_session  # per-request session dependency (fundguard.db)
 
 
 @router.get("/overrides", response_model=list[OverrideOut], summary="日历调整列表")

@@ -8,13 +8,10 @@ keeps it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from fastapi import Request
-from sqlalchemy.orm import Session
 
 from fundguard.cases.statemachine import Actor
-from fundguard.db import session_scope
+from fundguard.db import request_session
 
 DUTIES: dict[str, frozenset[str]] = {
     "admin": frozenset({"admin"}),
@@ -47,7 +44,4 @@ def current_actor(request: Request) -> Actor:
     return actor_for(user.username, user.role, user.region)
 
 
-def db() -> Iterator[Session]:
-    """One unit of work per request: committed when the handler returns, rolled back on error."""
-    with session_scope() as session:
-        yield session
+db = request_session  # per-request session dependency (fundguard.db)

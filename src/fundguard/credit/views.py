@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from fundguard.credit import export, schemas
 from fundguard.credit import service as svc
-from fundguard.db import session_scope
+from fundguard.db import request_session
 from fundguard.errors import InputError
 from fundguard.timeutil import today
 
@@ -22,9 +21,7 @@ router = APIRouter(prefix="/api/v1/credit", tags=["credit 信用管理"])
 LIST_EVENTS = {"approve": svc.approve_listing, "reject": svc.reject_listing, "publish": svc.publish_listing}
 
 
-def db() -> Iterator[Session]:
-    with session_scope() as session:
-        yield session
+db = request_session  # per-request session dependency (fundguard.db)
 
 
 @router.get(

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 
 from fastapi import APIRouter, Depends
 from sqlalchemy.orm import Session
 
-from fundguard.db import session_scope
+from fundguard.db import request_session
 from fundguard.disclosure import schemas
 from fundguard.disclosure import service as svc
 from fundguard.timeutil import now
@@ -16,9 +15,7 @@ from fundguard.timeutil import now
 router = APIRouter(prefix="/api/v1/disclosure", tags=["disclosure 信息公开"])
 
 
-def db() -> Iterator[Session]:
-    with session_scope() as session:
-        yield session
+db = request_session  # per-request session dependency (fundguard.db)
 
 
 @router.post(

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from fastapi import APIRouter, Depends
 from sqlalchemy.orm import Session
 
-from fundguard.db import session_scope
+from fundguard.db import request_session
 from fundguard.errors import InputError
 from fundguard.inspections import flight, schemas
 from fundguard.inspections import service as svc
@@ -24,9 +22,7 @@ STEPS = {
 }
 
 
-def db() -> Iterator[Session]:
-    with session_scope() as session:
-        yield session
+db = request_session  # per-request session dependency (fundguard.db)
 
 
 @router.post("/plans", response_model=schemas.PlanOut, status_code=201, summary="制定双随机抽查计划")
