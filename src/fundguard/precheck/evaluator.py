@@ -23,7 +23,6 @@ from fundguard.contract import DUCKDB_TYPES, FINDING_COLUMNS, TABLES
 from fundguard.rules import engine
 from fundguard.rules.dialect import DIALECTS
 from fundguard.rules.fixtures import contract_arrow
-from fundguard.rules.schemas import TEMPLATE_PARAMS
 
 # Templates that need other visits, other patients or the whole lake (stock, peers, readmissions):
 # they stay in batch audit only. Everything else is evaluated on the request's visit.
@@ -87,19 +86,8 @@ def build_snapshot(
     if knowledge.suspensions is None:
         cols = ", ".join(f"CAST(NULL AS {t}) AS {n}" for n, t in engine.AUX_TABLES["suspension"])
         con.execute(f"CREATE TABLE suspension AS SELECT {cols} WHERE FALSE")
-    prelude = engine.render("_prelude", dialect, p)
-    statements = tuple(
-        s.replace("CREATE OR REPLACE TEMPORARY VIEW fg_line", "CREATE OR REPLACE TEMP TABLE fg_line")
-        for s in (x.strip() for x in prelude.split(";"))
-        if s
-    )
     templates = [t for t in engine.templates_to_run(knowledge) if t not in BATCH_ONLY_TEMPLATES]
-    # Knowledge matches materialised like run_duckdb does (templates read fg_m_k_<template>).
-    statements += tuple(
-        f"CREATE OR REPLACE TEMP TABLE fg_m_k_{t} AS {engine.match_sql(f'k_{t}')}"
-        for t in templates
-        if t in TEMPLATE_PARAMS
-    )
+    statements = tuple(engine.setup_statements(p, templates))
     query = None
     if templates:
         union = " UNION ALL ".join(

@@ -215,6 +215,28 @@ ORDER BY category, rule_code, mdtrt_id, feedetl_sn
 """
 
 
+def setup_statements(
+    params: dict, templates: list[str], since: date | None = None, until: date | None = None
+) -> list[str]:
+    """DuckDB statements every run needs before its templates: the prelude (``fg_line``
+    materialised as a table) and each template's knowledge matches (``fg_m_k_<template>``).
+
+    Shared by batch audit and the pre-check so both evaluate the templates on the same inputs.
+    """
+    prelude = render("_prelude", DIALECTS["duckdb"], params, since, until)
+    statements = [
+        s.replace("CREATE OR REPLACE TEMPORARY VIEW fg_line", "CREATE OR REPLACE TEMP TABLE fg_line")
+        for s in (x.strip() for x in prelude.split(";"))
+        if s
+    ]
+    statements += [
+        f"CREATE OR REPLACE TEMP TABLE fg_m_k_{t} AS {match_sql(f'k_{t}')}"
+        for t in templates
+        if t in TEMPLATE_PARAMS
+    ]
+    return statements
+
+
 def templates_to_run(knowledge: Knowledge) -> list[str]:
     return sorted({r["template"] for r in knowledge.rules if r.get("template") not in (None, "none")})
 
@@ -246,18 +268,11 @@ def run_duckdb(
         con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _arrow_{name}")
         con.unregister(f"_arrow_{name}")
     _ensure_aux_views(con)
-    prelude = _env(dialect).get_template("_prelude.sql").render(p=params, since=since, until=until)
-    for statement in (s.strip() for s in prelude.split(";")):
-        if statement:
-            con.execute(
-                statement.replace(
-                    "CREATE OR REPLACE TEMPORARY VIEW fg_line", "CREATE OR REPLACE TEMP TABLE fg_line"
-                )
-            )
+    templates = templates_to_run(knowledge)
+    for statement in setup_statements(params, templates, since, until):
+        con.execute(statement)
     parts = []
-    for template in templates_to_run(knowledge):
-        if template in TEMPLATE_PARAMS:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE fg_m_k_{template} AS {match_sql(f'k_{template}')}")
+    for template in templates:
         sql = wrap(render(template, dialect, params, since, until), dialect)
         con.execute(f"CREATE OR REPLACE TEMP TABLE fg_out_{template} AS {sql}")
         parts.append(f"SELECT * FROM fg_out_{template}")
