@@ -44,6 +44,17 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # their endpoint must call ``fundguard.auth.service.verify_api_key``.
 PUBLIC_PATHS = frozenset({"/login", "/openapi.json", "/docs", "/healthz", "/favicon.ico"})
 PUBLIC_PREFIXES = ("/static/",)
+# Public pages and the public's API (举报, 信息公开): open to anyone without a session, by method and
+# path, so that e.g. POST /api/v1/tips (submit a tip) is public while GET /api/v1/tips/{id} is not.
+# A logged-in user's session is still loaded on these paths.
+PUBLIC_PAGE_PREFIX = "/public"
+PUBLIC_ROUTES = frozenset(
+    {
+        ("POST", "/api/v1/tips"),
+        ("GET", "/api/v1/tips/progress"),
+        ("GET", "/api/v1/disclosure/publications"),
+    }
+)
 
 SECURITY_HEADERS = {
     "content-security-policy": (
@@ -186,8 +197,14 @@ def is_api_path(path: str) -> bool:
     return path.startswith("/api/") or path == "/api"
 
 
-def _is_public(path: str) -> bool:
-    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+def _is_public(path: str, method: str = "GET") -> bool:
+    return (
+        path in PUBLIC_PATHS
+        or path.startswith(PUBLIC_PREFIXES)
+        or path == PUBLIC_PAGE_PREFIX
+        or path.startswith(PUBLIC_PAGE_PREFIX + "/")
+        or (method, path) in PUBLIC_ROUTES
+    )
 
 
 def _load_session(token: str):
@@ -254,7 +271,7 @@ class WebGuard:
             state["session_token"] = token if loaded else None
             if (
                 loaded is None
-                and not _is_public(path)
+                and not _is_public(path, scope["method"])
                 and not (is_api_path(path) and has_api_key(request))
                 and self._route_exists(scope)
             ):

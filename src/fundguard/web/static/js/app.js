@@ -29,7 +29,8 @@
       .then(function (data) {
         var build = BUILDERS[el.dataset.chartKind];
         chart.setOption(build ? build(data) : data);
-        if (!data.days || data.days.length === 0) {
+        // A JSON endpoint may return a full ECharts option (no builder); "empty" marks no data.
+        if (build ? (!data.days || data.days.length === 0) : data.empty) {
           chart.setOption({ title: { text: "暂无数据", left: "center", top: "middle", textStyle: { color: "#5f6b7a" } } });
         }
         el.dataset.loaded = "1";
