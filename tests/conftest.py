@@ -20,6 +20,8 @@ from sqlalchemy.engine import make_url
 
 from fundguard import db, migrate, profiles, settings
 
+pytest_plugins = ["browser"]
+
 PG_URL = os.environ.get("FUNDGUARD_DATABASE_URL", "")
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 STORE_BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL.startswith("postgresql") else [])
