@@ -221,7 +221,7 @@ def verdict_command(
 
 @rules_app.command("stats")
 def stats_command(as_json: bool = typer.Option(False, "--json")) -> None:
-    """规则效果统计 Per rule: hits, confirmed, rejected, precision, amount."""
+    """规则效果统计 Per rule: hits, confirmed, rejected, precision, amount, pre-check override rate."""
     from fundguard.rules import service
 
     with _session() as session:
@@ -230,12 +230,20 @@ def stats_command(as_json: bool = typer.Option(False, "--json")) -> None:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     table = Table(title="规则效果 rule stats")
-    for col in ("编码", "命中", "确认", "驳回", "准确率", "金额"):
+    for col in ("编码", "命中", "确认", "驳回", "准确率", "金额", "事前反馈", "坚持率"):
         table.add_column(col)
     for r in rows:
         prec = "-" if r["precision"] is None else f"{r['precision']:.2%}"
+        over = "-" if r["override_rate"] is None else f"{r['override_rate']:.2%}"
         table.add_row(
-            r["rule_code"], str(r["hits"]), str(r["confirmed"]), str(r["rejected"]), prec, r["amount"]
+            r["rule_code"],
+            str(r["hits"]),
+            str(r["confirmed"]),
+            str(r["rejected"]),
+            prec,
+            r["amount"],
+            str(r["feedback"]),
+            over,
         )
     console.print(table)
 

@@ -108,6 +108,8 @@ class Finding(Base):
     evidence: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
     run_id: Mapped[str] = mapped_column(String(40), nullable=False)
     found_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    # Month of the visit (就诊月份, YYYY-MM from mdtrt.begntime): the dashboard's trend axis.
+    visit_month: Mapped[str | None] = mapped_column(String(7), index=True)
 
 
 class Verdict(Base):
@@ -121,3 +123,49 @@ class Verdict(Base):
     reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
     actor: Mapped[str] = mapped_column(String(128), nullable=False)
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class FindingResponse(Base):
+    """An institution's explanation (机构说明/申辩) on one of its findings, shown to the reviewers."""
+
+    __tablename__ = "finding_response"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    finding_id: Mapped[str] = mapped_column(ForeignKey("finding.finding_id"), nullable=False, index=True)
+    author: Mapped[str] = mapped_column(String(128), nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class AuditRun(Base):
+    """One batch audit (审核批次): status and stage while it runs, counts when it ends."""
+
+    __tablename__ = "audit_run"
+
+    run_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)  # running | finished | failed
+    stage: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    engine: Mapped[str] = mapped_column(String(16), nullable=False)
+    selector: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    batch_id: Mapped[str | None] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(128), nullable=False)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    findings: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    amount: Mapped[Decimal] = mapped_column(Money, nullable=False, default=Decimal("0"))
+    error: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+
+class BacktestRun(Base):
+    """A candidate rule file run against the lake beside the current knowledge (回测), kept for review."""
+
+    __tablename__ = "backtest_run"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    candidate: Mapped[str] = mapped_column(String(200), nullable=False)
+    content_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    actor: Mapped[str] = mapped_column(String(128), nullable=False)
+    ran_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, index=True)
+    since: Mapped[date | None] = mapped_column(Date)
+    until: Mapped[date | None] = mapped_column(Date)
+    result: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)

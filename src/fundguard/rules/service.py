@@ -31,6 +31,8 @@ from fundguard.profiles import get_profile
 from fundguard.rules import engine
 from fundguard.rules.knowledge import importers
 from fundguard.rules.models import (
+    AuditRun,
+    BacktestRun,
     Finding,
     KnowledgeRow,
     Rule,
@@ -352,8 +354,11 @@ def write_findings(table: pa.Table, out_dir: Path) -> None:
     pacsv.write_csv(csv_table, out_dir / "findings.csv")
 
 
-def store_findings(session: Session, table: pa.Table, run_id: str) -> int:
+def store_findings(
+    session: Session, table: pa.Table, run_id: str, visit_months: dict[str, str] | None = None
+) -> int:
     """Upsert by finding_id (same input + same rule version → same id → one row)."""
+    months = visit_months or {}
     rows = table.to_pylist()
     ids = [r["finding_id"] for r in rows]
     found_at = now()
@@ -366,7 +371,11 @@ def store_findings(session: Session, table: pa.Table, run_id: str) -> int:
     new = []
     for r in rows:
         values = dict(
-            r, evidence=json.loads(r["evidence"]) if r["evidence"] else {}, run_id=run_id, found_at=found_at
+            r,
+            evidence=json.loads(r["evidence"]) if r["evidence"] else {},
+            run_id=run_id,
+            found_at=found_at,
+            visit_month=months.get(r["finding_id"]),
         )
         if r["finding_id"] in existing:
             session.merge(Finding(**values))
@@ -408,6 +417,47 @@ def run_on_connection(
     raise InputError("ENGINE", f"未知引擎 {engine_name}（duckdb|spark）", f"unknown engine {engine_name}")
 
 
+def start_run(engine_name: str, selector: str | None, actor: str, run_id: str | None = None) -> str:
+    """Register an audit run as ``running`` (committed at once so the web page can follow it)."""
+    from fundguard.db import session_scope
+
+    run_id = run_id or uuid.uuid4().hex[:16]
+    with session_scope() as session:
+        session.add(
+            AuditRun(
+                run_id=run_id,
+                status="running",
+                stage="准备",
+                engine=engine_name,
+                selector=selector or "",
+                actor=actor,
+                started_at=now(),
+            )
+        )
+    return run_id
+
+
+def _set_run(run_id: str, **values) -> None:
+    from fundguard.db import session_scope
+
+    with session_scope() as session:
+        run = session.get(AuditRun, run_id)
+        if run is not None:
+            for key, value in values.items():
+                setattr(run, key, value)
+
+
+def _visit_months(con, findings: pa.Table) -> dict[str, str]:
+    """finding_id → YYYY-MM of its visit (mdtrt.begntime) for the dashboard's trend."""
+    con.register("fg_found", findings.select(["finding_id", "mdtrt_id"]))
+    rows = con.sql(
+        "SELECT f.finding_id, strftime(min(m.begntime), '%Y-%m') FROM fg_found f "
+        "JOIN mdtrt m ON m.mdtrt_id = f.mdtrt_id GROUP BY f.finding_id"
+    ).fetchall()
+    con.unregister("fg_found")
+    return {fid: ym for fid, ym in rows if ym}
+
+
 def audit(
     input_path: Path | None,
     out_dir: Path,
@@ -417,8 +467,40 @@ def audit(
     until: date | None = None,
     progress: Callable[[str], None] | None = None,
     actor: str = "cli",
+    run_id: str | None = None,
 ) -> AuditResult:
-    """Ingest INPUT_DIR if it holds contract tables (else audit the lake), run the rules, write and store."""
+    """Ingest INPUT_DIR if it holds contract tables (else audit the lake), run the rules, write and store.
+
+    The run is tracked in ``audit_run`` (status, stage, counts); a failure marks it ``failed`` with
+    the error and stores no findings. Pass ``run_id`` of a run registered by ``start_run``.
+    """
+    run_id = run_id or start_run(engine_name, selector, actor)
+
+    def stage(name: str) -> None:
+        _set_run(run_id, stage=name)
+        if progress:
+            progress(name)
+
+    try:
+        result = _audit(input_path, out_dir, engine_name, selector, since, until, stage, actor, run_id)
+    except BaseException as exc:
+        message = getattr(exc, "message_zh", "") or str(exc) or type(exc).__name__
+        _set_run(run_id, status="failed", finished_at=now(), error=message[:2000])
+        raise
+    total = sum((Decimal(str(r["amount"] or 0)) for r in result.by_category), Decimal("0"))
+    _set_run(
+        run_id,
+        status="finished",
+        stage="完成",
+        finished_at=now(),
+        findings=result.findings.num_rows,
+        amount=total.quantize(Decimal("0.01")),
+        batch_id=result.batch_id,
+    )
+    return result
+
+
+def _audit(input_path, out_dir, engine_name, selector, since, until, stage, actor, run_id) -> AuditResult:
     from fundguard import lake
     from fundguard.db import session_scope
 
@@ -430,25 +512,25 @@ def audit(
             raise InputError(
                 "INGEST_MISSING", "数据接入模块不可用，无法导入输入目录", "ingest is not installed"
             ) from None
-        if progress:
-            progress("ingest")
+        stage("ingest")
         report = ingest.ingest_folder(Path(input_path))
         batch_id = getattr(report, "batch_id", None)
     elif input_path is not None and not Path(input_path).exists():
         raise InputError(
             "INPUT_MISSING", f"输入目录 {input_path} 不存在", f"input folder {input_path} does not exist"
         )
-    run_id = uuid.uuid4().hex[:16]
     with session_scope() as session:
         imported = ensure_imported(session)
     with session_scope() as session:
         knowledge = load_knowledge(session, selector)
     con = duckdb.connect()
     lake.register_views(con)
-    findings = run_on_connection(con, knowledge, engine_name, since, until, progress)
+    findings = run_on_connection(con, knowledge, engine_name, since, until, stage)
+    stage("write")
     write_findings(findings, Path(out_dir))
+    months = _visit_months(con, findings)
     with session_scope() as session:
-        store_findings(session, findings, run_id)
+        store_findings(session, findings, run_id, months)
         audit_log.record(
             session,
             actor,
@@ -519,7 +601,8 @@ def record_verdict(
 
 
 def stats(session: Session) -> list[dict]:
-    """Per rule: hits, confirmed, rejected, precision (confirmed / reviewed), amount (latest verdict counts)."""
+    """Per rule: hits, confirmed, rejected, precision (confirmed / reviewed), amount (latest verdict
+    counts), and the pre-check override rate (overridden ÷ feedback)."""
     hits = {
         r[0]: (r[1], r[2])
         for r in session.execute(
@@ -538,11 +621,13 @@ def stats(session: Session) -> list[dict]:
     verdicts: dict[str, dict[str, int]] = {}
     for code, verdict, n in rows:
         verdicts.setdefault(code, {})[verdict] = n
+    overrides = _override_rates(session)
     out = []
-    for code in sorted(hits):
-        n, amount = hits[code]
+    for code in sorted(set(hits) | set(overrides)):
+        n, amount = hits.get(code, (0, 0))
         c = verdicts.get(code, {}).get("confirmed", 0)
         r = verdicts.get(code, {}).get("rejected", 0)
+        fb = overrides.get(code, {})
         out.append(
             {
                 "rule_code": code,
@@ -551,9 +636,21 @@ def stats(session: Session) -> list[dict]:
                 "rejected": r,
                 "precision": round(c / (c + r), 4) if c + r else None,
                 "amount": str(Decimal(str(amount or 0)).quantize(Decimal("0.01"))),
+                "feedback": fb.get("feedback", 0),
+                "overridden": fb.get("overridden", 0),
+                "override_rate": fb.get("override_rate"),
             }
         )
     return out
+
+
+def _override_rates(session: Session) -> dict[str, dict]:
+    """Pre-check feedback per rule (事前提醒被医生坚持的比例), when the pre-check domain is installed."""
+    try:
+        precheck = importlib.import_module("fundguard.precheck.service")
+    except ModuleNotFoundError:
+        return {}
+    return {r["rule_code"]: r for r in precheck.override_rates(session)}
 
 
 def versions(session: Session) -> list[dict]:
@@ -666,8 +763,41 @@ def load_candidate(path: Path) -> tuple[list[dict], list[dict], dict]:
     return rules, rows, cand.params
 
 
-def backtest(session: Session, candidate: Path, since: date | None = None, until: date | None = None) -> dict:
-    """Run the current knowledge and the candidate over the lake; report added/removed findings."""
+def backtest(
+    session: Session,
+    candidate: Path,
+    since: date | None = None,
+    until: date | None = None,
+    actor: str = "cli",
+) -> dict:
+    """Run the current knowledge and the candidate over the lake; report added/removed findings.
+
+    The result is kept (``backtest_run``) for the rule catalog page, with the candidate's content hash.
+    """
+    result = _backtest(session, candidate, since, until)
+    run = BacktestRun(
+        candidate=Path(candidate).name,
+        content_hash=hashlib.sha256(Path(candidate).read_bytes()).hexdigest(),
+        actor=actor,
+        ran_at=now(),
+        since=since,
+        until=until,
+        result=result,
+    )
+    session.add(run)
+    session.flush()
+    audit_log.record(
+        session,
+        actor,
+        "rules.backtest",
+        "backtest_run",
+        str(run.id),
+        {"candidate": run.candidate, "before": result["before"], "after": result["after"]},
+    )
+    return result
+
+
+def _backtest(session: Session, candidate: Path, since: date | None, until: date | None) -> dict:
     from fundguard import lake
 
     cand_rules, cand_rows, cand_params = load_candidate(candidate)

@@ -1,4 +1,5 @@
-"""Pages the web domain owns: 总览 (overview), 数据接入 (ingest runs) and 隔离区 (quarantine browser).
+"""Pages the web domain owns: 总览 (overview dashboard over the findings and the lake), 数据接入
+(ingest runs) and 隔离区 (quarantine browser).
 
 The quarantine browser is scoped by region/institution: a quarantined row belongs to the
 institution named in its raw ``fixmedins_code`` and to that institution's 医保区划 (or the row's
@@ -24,6 +25,7 @@ from fundguard.db import session_scope
 from fundguard.errors import NotFound
 from fundguard.ingest.models import IngestBatch, QuarantineRow
 from fundguard.masterdata.models import Institution
+from fundguard.rules import findings
 from fundguard.timeutil import localize
 from fundguard.web.security import current_user, request_id, require_roles
 from fundguard.web.templating import ALL_ROLES, STAFF_ROLES, Page, render
@@ -41,10 +43,11 @@ def overview(request: Request, user: User = Depends(current_user)):
     with session_scope() as session:
         q_count = session.execute(_quarantine_query(user, select(func.count()))).scalar_one()
         batches = session.execute(select(func.count()).select_from(IngestBatch)).scalar_one()
+        figures = findings.dashboard(session, user)
     return render(
         request,
         "overview/index.html",
-        {"quarantine_count": q_count, "batch_count": batches},
+        {"quarantine_count": q_count, "batch_count": batches, "figures": figures},
         active="overview",
     )
 
