@@ -7,9 +7,11 @@ from decimal import Decimal
 import pytest
 
 from fundguard.errors import InputError
+from fundguard.precheck.models import PrecheckFeedback
 from fundguard.profiles import load_profile
 from fundguard.rules import engine, fixtures, service
 from fundguard.rules.models import Finding, Verdict
+from fundguard.timeutil import now
 
 
 def _two_region_city():
@@ -80,6 +82,18 @@ def test_verdicts_and_stats(session) -> None:
     with pytest.raises(InputError):
         service.record_verdict(session, ids[1], "rejected")  # a rejection needs a reason
     service.record_verdict(session, ids[1], "rejected", "患者已完成变性手术，性别登记已更正")
+    # What doctors did with the pre-check's reminders of this rule (3103 feedback).
+    for action in ("overridden", "accepted", "changed", "overridden"):
+        session.add(
+            PrecheckFeedback(
+                fixmedins_code="H1",
+                mdtrt_id="M1",
+                rule_code="GEN-N02",
+                action=action,
+                api_key_id=1,
+                created_at=now(),
+            )
+        )
     session.commit()
     assert session.query(Verdict).count() == 2
     (row,) = service.stats(session)
@@ -90,4 +104,7 @@ def test_verdicts_and_stats(session) -> None:
         "rejected": 1,
         "precision": 0.5,
         "amount": str(Decimal("200.00")),
+        "feedback": 4,
+        "overridden": 2,
+        "override_rate": 0.5,
     }

@@ -242,6 +242,18 @@ def test_rule_catalog_switch_backtest_and_audit_runs(city, tmp_path):
         auditor.post("/rules/GEN-N01/enabled", data={"enabled": "1", "csrf_token": token}).status_code == 403
     )
 
+    local = tmp_path / "local.yaml"
+    local.write_text(
+        "rules:\n  - code: GEN-L01\n    title: 本地限女性项目\n    template: gender\n    category: GENDER\n"
+        "    rows: [{code: '003100000000001', allowed_gend: '2'}]\n",
+        encoding="utf-8",
+    )
+    with db.session_scope() as session:
+        service.import_local(session, local, region="3204")
+    assert "本地限女性项目" in sup.get("/rules").text
+    local_page = sup.get("/rules/GEN-L01")
+    assert local_page.status_code == 200 and "适用医保区划：3204" in local_page.text
+
     candidate = tmp_path / "cand.yaml"
     candidate.write_text("rules: []\nparams: {}\n", encoding="utf-8")
     token = csrf(sup, "/rules")

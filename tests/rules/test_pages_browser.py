@@ -35,10 +35,8 @@ def test_reviewer_filters_confirms_exports_and_institution_is_denied(
     browser_login(page, base, "sup3204", PASSWORD)
     page.wait_for_url(f"{base}/findings")
     page.goto(f"{base}/")
-    page.wait_for_function(
-        "document.getElementById('chart-categories').dataset.loaded === '1'", timeout=15000
-    )
-    page.wait_for_function("document.getElementById('chart-months').dataset.loaded === '1'", timeout=15000)
+    page.wait_for_selector("#chart-categories[data-loaded='1']", timeout=15000)
+    page.wait_for_selector("#chart-months[data-loaded='1']", timeout=15000)
     page.screenshot(path=str(artifacts / "rules-01-dashboard.png"), full_page=True)
 
     page.click("nav >> text=规则命中")

@@ -31,7 +31,7 @@ def test_supervisor_logs_in_sees_chart_and_quarantine(live_server, browser, arti
     page.wait_for_url(f"{base}/quarantine")
     page.goto(f"{base}/")
     page.wait_for_selector("#chart-batches canvas", timeout=15000)
-    page.wait_for_function("document.getElementById('chart-batches').dataset.loaded === '1'", timeout=15000)
+    page.wait_for_selector("#chart-batches[data-loaded='1']", timeout=15000)
     assert page.locator("header .brand").inner_text() == "医保基金智能监管平台"
     assert "监管人员" in page.locator("header").inner_text()
     page.screenshot(path=str(artifacts / "02-dashboard.png"), full_page=True)

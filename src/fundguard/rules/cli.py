@@ -281,3 +281,25 @@ def backtest_command(
         for r in items[:50]:
             table.add_row(mark, r["rule_code"], r["mdtrt_id"], r["feedetl_sn"], r["amount"])
     console.print(table)
+
+
+@rules_app.command("import-local")
+def import_local_command(
+    path: Path = typer.Argument(
+        ..., help="地方规则 YAML（rules: [{code: XXX-L01, template, category, rows}]）"
+    ),
+    region: str = typer.Option("", "--region", help="适用的医保区划前缀，如 3204；默认全辖区"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """导入地方规则 Store a bureau's local rules (validated at load) as a new version of the local set."""
+    from fundguard.rules import service
+
+    with _session() as session:
+        result = service.import_local(session, path, region)
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    state = "已导入" if result["status"] == "imported" else "内容未变，沿用现有版本"
+    console.print(
+        f"地方规则 {result['version']}：{state}，规则 {result['rules']} 条，知识点 {result['rows']} 行"
+    )

@@ -170,7 +170,8 @@ def match_sql(ktable: str) -> str:
     so a template's row filters can never be pushed into this join as a nested-loop condition.
     """
     cond = (
-        "(k.k_region = '' OR k.k_region = l.admdvs)"
+        # region scope is an admdvs prefix: "3204" covers every district of that city
+        "(k.k_region = '' OR substr(l.admdvs, 1, length(k.k_region)) = k.k_region)"
         " AND (k.k_eff_from IS NULL OR l.fee_date >= k.k_eff_from)"
         " AND (k.k_eff_to IS NULL OR l.fee_date <= k.k_eff_to)"
     )

@@ -28,7 +28,7 @@ from fundguard.db import session_scope
 from fundguard.errors import InputError, NotFound
 from fundguard.rules import docs, findings, service
 from fundguard.rules.models import AuditRun, BacktestRun, Finding, RuleRegionSetting
-from fundguard.rules.registry import RULES, SET_TITLES
+from fundguard.rules.registry import RULES, SET_TITLES, RuleDef
 from fundguard.settings import get_settings
 from fundguard.web.security import request_id, require_roles
 from fundguard.web.templating import ALL_ROLES, STAFF_ROLES, Page, render
@@ -245,6 +245,23 @@ def finding_response(
 # --- 规则库 ------------------------------------------------------------------------------------
 
 
+def _all_rules(session) -> dict[str, RuleDef]:
+    """The registry's rules and the current local set's rules (地方规则, imported from YAML)."""
+    out = dict(RULES)
+    for r in service.local_rules(session):
+        out[r.rule_code] = RuleDef(r.rule_code, "local", r.template, r.category, r.title, r.severity)
+    return out
+
+
+def _local_doc(session, rule_code: str) -> str:
+    rule = next(r for r in service.local_rules(session) if r.rule_code == rule_code)
+    region = rule.params.get("region") or "全辖区"
+    return (
+        f"# {rule_code} {rule.title}\n\n地方规则（{SET_TITLES['local']}），模板 `{rule.template}`，"
+        f"来源文件 `{rule.params.get('source_file', '')}`，适用医保区划：{region}。\n"
+    )
+
+
 def _region_switches(session, region: str) -> dict[str, bool]:
     """Effective per-rule switch for ``region``: the longest matching region prefix wins."""
     best: dict[str, tuple[int, bool]] = {}
@@ -269,9 +286,10 @@ def rule_catalog(
         backtests = list(
             session.execute(select(BacktestRun).order_by(BacktestRun.id.desc()).limit(20)).scalars()
         )
+        all_rules = _all_rules(session)
         session.expunge_all()
     rules = []
-    for code, r in RULES.items():
+    for code, r in all_rules.items():
         if (category and r.category != category) or (rule_set and r.rule_set != rule_set):
             continue
         enabled = switches.get(code, r.enabled)
@@ -339,10 +357,11 @@ async def backtest_upload(
 
 @router.get("/rules/{rule_code}", response_class=HTMLResponse, include_in_schema=False)
 def rule_page(request: Request, rule_code: str, user: User = Depends(require_roles(*STAFF_ROLES))):
-    rule = RULES.get(rule_code)
-    if rule is None:
-        raise NotFound("RULE_CODE", f"没有规则 {rule_code}", f"no rule {rule_code}")
     with session_scope() as session:
+        rule = _all_rules(session).get(rule_code)
+        if rule is None:
+            raise NotFound("RULE_CODE", f"没有规则 {rule_code}", f"no rule {rule_code}")
+        doc = docs.rule_markdown(rule_code) if rule_code in RULES else _local_doc(session, rule_code)
         stats = next((s for s in service.stats(session) if s["rule_code"] == rule_code), {})
         settings = list(
             session.execute(
@@ -360,7 +379,7 @@ def rule_page(request: Request, rule_code: str, user: User = Depends(require_rol
         {
             "rule": rule,
             "category_zh": VIOLATION_CATEGORIES.get(rule.category, rule.category),
-            "doc_html": _markdown.render(docs.rule_markdown(rule_code)),
+            "doc_html": _markdown.render(doc),
             "stats": stats,
             "settings": settings,
             "enabled": enabled and rule.template != "none",

@@ -155,6 +155,7 @@ class CandidateRule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     code: str = Field(pattern=r"^[A-Z]{3}-[NMPL][0-9]{2}$")
+    title: str = Field(default="", max_length=200)
     template: str | None = None
     category: str | None = None
     severity: Literal["info", "warn", "block"] = "warn"

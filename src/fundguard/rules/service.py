@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import json
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+import yaml
 from pydantic import ValidationError
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
@@ -42,7 +44,7 @@ from fundguard.rules.models import (
     Verdict,
 )
 from fundguard.rules.registry import RULES, SET_TITLES, codes_for
-from fundguard.rules.schemas import TEMPLATE_PARAMS
+from fundguard.rules.schemas import TEMPLATE_PARAMS, CandidateFile
 from fundguard.timeutil import now
 
 SOURCES = {"national": ["national"], "medimodel": ["medimodel"], "all": ["national", "medimodel"]}
@@ -217,6 +219,127 @@ def import_knowledge(
     return report
 
 
+def import_local(session: Session, path: Path, region: str = "", actor: str = "cli") -> dict:
+    """Store a bureau's local rule YAML as a new version of the ``local`` rule set.
+
+    Validated at load like a backtest candidate (errors name the file, rule and field); only local
+    codes (``XXX-L01``) may be defined and profile ``params`` belong in the province profile. The
+    knowledge rows apply to ``region`` (an admdvs prefix; "" = everywhere). The same content again
+    is a no-op; a new content becomes the current version and the old one stays for backtesting.
+    """
+    path = Path(path)
+    rules, rows, params = load_candidate(path)
+    if params:
+        raise InputError(
+            "LOCAL_RULE_PARAMS",
+            f"{path.name}：地方规则文件不能包含 params，阈值请在省级配置中设置",
+            "params belong in the province profile",
+            field="params",
+        )
+    for i, r in enumerate(rules):
+        if not re.fullmatch(r"[A-Z]{3}-L[0-9]{2}", r["rule_code"]):
+            raise InputError(
+                "LOCAL_RULE_CODE",
+                f"{path.name} rules[{i}].code: 地方规则编码须为 XXX-L01 形式（{r['rule_code']} 属于国家/平台规则）",
+                "local rules need XXX-Lnn codes",
+                field=f"rules[{i}].code",
+            )
+        if not r["replace"]:
+            raise InputError(
+                "LOCAL_RULE_EMPTY",
+                f"{path.name} rules[{i}].rows: 地方规则至少需要一行知识点",
+                "a local rule needs rows",
+                field=f"rules[{i}].rows",
+            )
+    if region and not re.fullmatch(r"[0-9]{2,6}", region):
+        raise InputError("LOCAL_RULE_REGION", f"地区 {region} 不是医保区划前缀", "bad region", field="region")
+    data = path.read_bytes()
+    content_hash = hashlib.sha256(data + region.encode()).hexdigest()
+    version = f"local-{content_hash[:12]}"
+    rs = session.get(RuleSet, "local")
+    if rs is None:
+        rs = RuleSet(name="local", title=SET_TITLES["local"])
+        session.add(rs)
+        session.flush()
+    existing = session.execute(
+        select(RuleSetVersion).where(RuleSetVersion.rule_set == "local", RuleSetVersion.version == version)
+    ).scalar_one_or_none()
+    if existing is not None:
+        rs.current_version = version
+        return {"version": version, "status": "unchanged", "rules": len(rules), "rows": len(rows)}
+    report = [{"source_file": path.name, "region": region, "rules": len(rules), "rows": len(rows)}]
+    ver = RuleSetVersion(
+        rule_set="local", version=version, content_hash=content_hash, imported_at=now(), report=report
+    )
+    session.add(ver)
+    session.flush()
+    titles = {r.code: r.title for r in CandidateFile.model_validate(yaml.safe_load(data) or {}).rules}
+    for r in rules:
+        session.add(
+            Rule(
+                version_id=ver.id,
+                rule_code=r["rule_code"],
+                rule_set="local",
+                template=r["template"],
+                category=r["category"],
+                severity=r["severity"],
+                title=titles.get(r["rule_code"]) or f"地方规则 {r['rule_code']}",
+                params={"source_file": path.name, "region": region},
+                enabled=True,
+                disabled_reason="",
+            )
+        )
+    severity = {r["rule_code"]: r["severity"] for r in rules}
+    session.execute(
+        insert(KnowledgeRow),
+        [
+            {
+                "version_id": ver.id,
+                "rule_code": row["rule_code"],
+                "template": row["template"],
+                "category": next(r["category"] for r in rules if r["rule_code"] == row["rule_code"]),
+                "severity": severity[row["rule_code"]],
+                "params": row["params"],
+                "source_file": path.name,
+                "source_row": row["source_row"],
+                "effective_from": None,
+                "effective_to": None,
+                "region_scope": region,
+                "enabled": True,
+                "disabled_reason": "",
+            }
+            for row in rows
+        ],
+    )
+    rs.current_version = version
+    audit_log.record(
+        session,
+        actor,
+        "rules.import_local",
+        "rule_set_version",
+        f"local:{version}",
+        {"file": path.name, "region": region, "rules": len(rules), "rows": len(rows)},
+        region=region,
+    )
+    session.flush()
+    return {"version": version, "status": "imported", "rules": len(rules), "rows": len(rows)}
+
+
+def local_rules(session: Session) -> list[Rule]:
+    """The rules of the current version of the ``local`` set (empty when none was imported)."""
+    rs = session.get(RuleSet, "local")
+    if rs is None or not rs.current_version:
+        return []
+    ver = session.execute(
+        select(RuleSetVersion).where(
+            RuleSetVersion.rule_set == "local", RuleSetVersion.version == rs.current_version
+        )
+    ).scalar_one()
+    return list(
+        session.execute(select(Rule).where(Rule.version_id == ver.id).order_by(Rule.rule_code)).scalars()
+    )
+
+
 def ensure_imported(session: Session) -> bool:
     """Import every set that has no current version yet; True when something was imported."""
     missing = [
@@ -258,6 +381,16 @@ def region_settings(session: Session) -> list[dict]:
     ]
 
 
+def _selected(rule: Rule, wanted: set[str], selector: str | None) -> bool:
+    """Registry codes by the selector; local codes (not in the registry) by code, category or "local"."""
+    if rule.rule_code in RULES:
+        return rule.rule_code in wanted
+    if not selector:
+        return True
+    words = {w.strip().upper() for w in selector.split(",") if w.strip()}
+    return bool(words & {rule.rule_code, rule.category, "LOCAL"})
+
+
 def load_knowledge(
     session: Session,
     selector: str | None = None,
@@ -267,13 +400,15 @@ def load_knowledge(
     """The knowledge of the current (or given) versions for the selected, runnable rules."""
     profile = get_profile()
     enabled_sets = set(profile["rule.enabled_sets"])
-    wanted = codes_for(selector)
+    local = {r.rule_code for r in local_rules(session)}
+    registry_selector = _registry_selector(selector, local)
+    wanted = set() if registry_selector == "__none__" else codes_for(registry_selector)
     settings = region_settings(session)
     switched_on = {s["rule_code"] for s in settings if s["enabled"]}
     rules, version_of = [], {}
     for rule_set, (vid, version) in _current_version_ids(session, versions).items():
         for r in session.execute(select(Rule).where(Rule.version_id == vid)).scalars():
-            if r.rule_code not in wanted or r.template == "none":
+            if not _selected(r, wanted, selector) or r.template == "none":
                 continue
             enabled = r.enabled and rule_set in enabled_sets
             if not enabled and r.rule_code not in switched_on:
@@ -309,6 +444,16 @@ def load_knowledge(
     if suspensions is None:
         suspensions = suspension_periods(session)
     return engine.Knowledge(rules=rules, rows=rows, region_settings=settings, suspensions=suspensions)
+
+
+def _registry_selector(selector: str | None, local: set[str]) -> str | None:
+    """The selector without local codes (which the registry does not know); ``None`` selects all."""
+    if not selector:
+        return None
+    words = [w for w in selector.split(",") if w.strip() and w.strip().upper() not in local | {"LOCAL"}]
+    if not words and selector.strip():
+        return "__none__"
+    return ",".join(words)
 
 
 def suspension_periods(session: Session) -> list[dict]:
@@ -554,9 +699,9 @@ def _audit(input_path, out_dir, engine_name, selector, since, until, stage, acto
 def set_enabled(
     session: Session, rule_code: str, enabled: bool, region: str = "", actor: str = "cli"
 ) -> None:
-    if rule_code not in RULES:
+    if rule_code not in RULES and rule_code not in {r.rule_code for r in local_rules(session)}:
         raise NotFound("RULE_CODE", f"没有规则 {rule_code}", f"no rule {rule_code}")
-    if RULES[rule_code].template == "none":
+    if rule_code in RULES and RULES[rule_code].template == "none":
         raise InputError(
             "RULE_NOT_RUNNABLE",
             f"规则 {rule_code} 仅供对照，不能启用：{RULES[rule_code].disabled_reason}",
@@ -688,10 +833,7 @@ def load_candidate(path: Path) -> tuple[list[dict], list[dict], dict]:
 
     Returns ``(rules, knowledge_rows, params)`` ready to overlay on the current knowledge.
     """
-    import yaml
-
     from fundguard.contract import VIOLATION_CATEGORIES
-    from fundguard.rules.schemas import CandidateFile
 
     path = Path(path)
     try:
