@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from fundguard.errors import InputError
 from fundguard.masterdata.models import Practitioner, Registration
 from fundguard.profiles import get_profile
-from fundguard.scoring import catalogue, ledger, periods
+from fundguard.scoring import catalogue, ledger, periods, workcal
 from fundguard.scoring.models import PersonFile, PointsEntry
 
 DEPARTMENTS = {"health": {"1", "2", "4", "5"}, "drug": {"3", "6"}}
@@ -41,6 +41,7 @@ NOTIFY_COLUMNS = [
     ("status", "资格状态"),
     ("until", "暂停至"),
     ("barred_until", "不得再次登记备案至"),
+    ("notify_by", "通报期限"),
 ]
 BLOCKED_COLUMNS = [
     ("prac_psn_code", "人员编码"),
@@ -72,6 +73,8 @@ def notification_rows(session: Session, department: str, since: date, until: dat
             field="department",
         )
     profile = get_profile()
+    within = int(profile["scoring.notify_health_drug_within_wd"])
+    cal = workcal.calendar(session)
     entries = session.execute(
         select(PointsEntry)
         .where(
@@ -104,6 +107,8 @@ def notification_rows(session: Session, department: str, since: date, until: dat
                 "status": STATUS_ZH[st.status],
                 "until": st.until.isoformat() if st.until else "",
                 "barred_until": st.barred_until.isoformat() if st.barred_until else "",
+                # 通报期限: the profile's working days after the decision takes effect
+                "notify_by": cal.add_working_days(e.effective_date, within).isoformat(),
             }
         )
     return rows

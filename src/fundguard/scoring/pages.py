@@ -103,9 +103,11 @@ def _shown_name(name: str | None, masked: bool) -> str:
 
 
 def _status_view(st) -> dict:
+    warning = service.is_warning(st)
     return {
         "status": st.status,
-        "label": STATUS_LABELS.get(st.status, st.status),
+        "label": "预警（约谈、重点监管）" if warning else STATUS_LABELS.get(st.status, st.status),
+        "warning": warning,
         "year_points": st.year_points,
         "until": st.until,
         "barred_until": st.barred_until,

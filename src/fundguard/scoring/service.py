@@ -99,6 +99,23 @@ def suspension_periods(session: Session) -> list[tuple[str, date, date | None, s
     return [(p.prac_psn_code, p.start_date, p.end_date, p.kind) for p in periods.all_periods(session)]
 
 
+def is_warning(status: QualificationStatus) -> bool:
+    """Active, but the year's points reached the warning line (预警：约谈并重点监管)."""
+    threshold = int(get_profile()["scoring.warning_threshold"])
+    return status.status == "active" and status.year_points >= threshold
+
+
+def warning_list(session: Session, on: date) -> list[dict]:
+    """Practitioners on the warning line on ``on``: active with year points ≥ the warning threshold."""
+    codes = session.execute(select(PointsEntry.prac_psn_code).distinct()).scalars()
+    out = []
+    for code in sorted(codes):
+        st = status_on(session, code, on)
+        if is_warning(st):
+            out.append({"prac_psn_code": code, "year_points": st.year_points})
+    return out
+
+
 def ledger_entries(
     session: Session, prac_psn_code: str | None = None, limit: int = 1000
 ) -> list[PointsEntry]:

@@ -33,6 +33,12 @@ def blocked(on: date | None = Query(None, description="日期，默认今天")) 
         return service.blocked_rows(session, on or today())
 
 
+@router.get("/warnings", summary="预警名单：年度记分达到预警线（约谈、重点监管）")
+def warnings(on: date | None = Query(None, description="日期，默认今天")) -> list[dict]:
+    with session_scope() as session:
+        return service.warning_list(session, on or today())
+
+
 @router.get("/exports/notify", summary="卫健/药监通报名单")
 def notify(department: str, since: date, until: date | None = None) -> list[dict]:
     with session_scope() as session:
