@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 
@@ -109,11 +110,76 @@ def test_json_and_excel_exchange_round_trip_into_a_partner_store(session):
     assert back["sender"] == sender and back["clues"][0]["subjects"] == ["SPLIT_ADMISSION"]
     partner = Actor.of("重庆办案员", "case_handler", region="500000")
     ((imported, merged),) = exchange.import_doc(session, partner, back)
-    # Same store here, so the partner's copy merges into our own clue, keeping both sources.
-    assert merged and imported.id == clue.id
-    assert {s.source_type for s in clues.sources(session, clue.id)} == {"finding", "region"}
+    # Same store here, but another region: the partner gets its own clue (never merged into ours).
+    assert not merged and imported.id != clue.id and imported.region == "500000"
+    (src,) = clues.sources(session, imported.id)
+    assert (src.source_type, src.source_ref) == ("region", f"320400:{clue.clue_no}")
+    assert src.payload["origin_sources"] == [{"type": "finding", "ref": "F1", "partner": ""}]
     again = exchange.import_doc(session, partner, doc)
-    assert len(clues.sources(session, clue.id)) == 2 and again[0][1]
+    assert again[0] == (imported, True) and len(clues.sources(session, imported.id)) == 1
+    # Our own region re-importing its file merges into the existing clue, keeping both sources.
+    ((own, own_merged),) = exchange.import_doc(
+        session, HANDLER, {**doc, "sender": {**sender, "code": "320500"}}
+    )
+    assert own_merged and own.id == clue.id
+    assert {s.source_type for s in clues.sources(session, clue.id)} == {"finding", "region"}
+
+
+SOURCES = [
+    ("hotline_12345", "12345-2026-000123", "12345热线"),
+    ("department", "卫健移-2026-8", "卫健"),
+    ("department", "市监移-2026-3", "市场监管"),
+    ("department", "公安移-2026-5", "公安"),
+    ("region", "500000:XS-2026-000077", "重庆市医疗保障局（川渝协查）"),
+]
+
+
+@pytest.mark.parametrize("fmt", ["json", "xlsx"])
+def test_other_departments_regions_and_12345_round_trip_through_the_exchange_file(session, fmt):
+    for source_type, ref, partner in SOURCES:
+        clue, _ = clues.add(
+            session, HANDLER, source_type=source_type, source_ref=ref, subjects=["FALSE_ADMISSION"],
+            institution_code="H9", partner=partner, amount=Decimal("900"),
+        )  # fmt: skip
+    assert len(clues.sources(session, clue.id)) == len(SOURCES)  # one clue, every source kept
+    sender = {"kind": "region", "code": "320400", "name": "常州市医疗保障局"}
+    doc = exchange.export(session, [clue.id], sender, {"kind": "region", "code": "510000"})
+    assert {(s["type"], s["ref"], s["partner"]) for s in doc["clues"][0]["sources"]} == set(SOURCES)
+    if fmt == "xlsx":
+        doc = exchange.from_excel(exchange.to_excel(doc))
+    else:
+        doc = json.loads(json.dumps(doc, ensure_ascii=False))
+    sichuan = Actor.of("四川办案员", "case_handler", region="510000")
+    ((imported, _),) = exchange.import_doc(session, sichuan, doc)
+    again = exchange.export(session, [imported.id], {"kind": "region", "code": "510000"}, sender)
+    kept = {(s["type"], s["ref"], s["partner"]) for s in again["clues"][0]["sources"]}
+    assert set(SOURCES) <= kept and ("region", f"320400:{clue.clue_no}", "常州市医疗保障局") in kept
+
+
+def test_department_and_region_sources_must_name_the_partner(session):
+    with pytest.raises(InputError) as err:
+        clues.add(session, HANDLER, source_type="department", source_ref="X-1", subjects=["X"],
+                  institution_code="H1")  # fmt: skip
+    assert err.value.code == "PARTNER_REQUIRED"
+
+
+def test_duplicates_merge_by_hand_keeping_every_source(session):
+    a, _ = clues.add(session, HANDLER, source_type="tip", source_ref="JB-1", subjects=["X"], institution_code="H1",
+                     period_from=date(2026, 1, 1), period_to=date(2026, 1, 31), amount=Decimal("10"))  # fmt: skip
+    b, _ = clues.add(session, HANDLER, source_type="hotline_12345", source_ref="WO-1", subjects=["Y"],
+                     institution_code="H1", amount=Decimal("30"))  # fmt: skip
+    c, _ = clues.add(
+        session, HANDLER, source_type="alert", source_ref="A-1", subjects=["Y"], institution_code="H2"
+    )
+    assert a.id != b.id
+    kept = clues.merge(session, a.id, b.id, HANDLER)
+    assert kept.id == a.id and (b.status, b.merged_into) == ("MERGED", a.id)
+    assert {s.source_ref for s in clues.sources(session, a.id)} == {"JB-1", "WO-1"}
+    assert (kept.subjects, kept.amount, kept.period_to) == (["X", "Y"], Decimal("30.00"), None)
+    with pytest.raises(Conflict):
+        clues.merge(session, a.id, c.id, HANDLER)  # another institution
+    with pytest.raises(Conflict):
+        clues.merge(session, a.id, b.id, HANDLER)  # already merged
 
 
 def test_exchange_file_without_format_or_sender_is_refused(session):

@@ -2,11 +2,16 @@
 (卫健、市场监管、公安) and other regions (川渝 etc.); merged when they concern the same party and
 an overlapping subject; exchanged with partners as a JSON or Excel file (``CLUE_EXCHANGE.md``).
 
-Merging: an OPEN clue with the same institution (or, when neither names one, the same person),
-at least one common subject (violation category) and overlapping periods (an open end overlaps
-everything) absorbs the new source. All sources are kept (``clue_source``); subjects are united,
-the period widened and the amount is the larger of the two (sources often describe the same
-money twice, so amounts are not added).
+Merging: an OPEN clue of the same region (the actor's region prefix) with the same institution
+(or, when neither names one, the same person), at least one common subject (violation category)
+and overlapping periods (an open end overlaps everything) absorbs the new source. All sources are
+kept (``clue_source``); subjects are united, the period widened and the amount is the larger of
+the two (sources often describe the same money twice, so amounts are not added). A handler may
+also merge two duplicates by hand (``merge``): the sources move, the absorbed clue is MERGED.
+
+Sources from other departments (``department``: 卫健、市场监管、公安…) and other regions
+(``region``: 川渝协查 etc.) name the partner; 12345 work orders (``hotline_12345``) carry the
+work-order number as ``source_ref``.
 """
 
 from __future__ import annotations
@@ -35,6 +40,8 @@ SOURCE_TYPES = {
     "inspection": "检查发现",
 }
 DEPARTMENTS = ("卫健", "市场监管", "公安", "药监", "审计", "税务", "纪检监察")
+PARTNER_REQUIRED = {"department", "region"}
+STATUSES = {"OPEN": "待处理", "CASE_OPENED": "已转案件", "DROPPED": "已终止", "MERGED": "已合并"}
 
 
 def get(session: Session, clue_id: int) -> Clue:
@@ -59,9 +66,11 @@ def _overlaps(a_from, a_to, b_from, b_to) -> bool:
 
 
 def _find_match(
-    session: Session, institution_code, person_code, subjects, period_from, period_to
+    session: Session, region: str, institution_code, person_code, subjects, period_from, period_to
 ) -> Clue | None:
     q = select(Clue).where(Clue.status == "OPEN")
+    if region:
+        q = q.where(Clue.region.like(f"{region}%"))
     if institution_code:
         q = q.where(Clue.institution_code == institution_code)
     elif person_code:
@@ -108,13 +117,21 @@ def add(
     ).scalar_one_or_none()
     if existing is not None:
         return get(session, existing.clue_id), True
+    if source_type in PARTNER_REQUIRED and not str(partner).strip():
+        raise InputError(
+            "PARTNER_REQUIRED",
+            f"{SOURCE_TYPES[source_type]}线索须写明移送部门或协查地区",
+            "partner required",
+            field="partner",
+        )
     amount = Decimal(str(amount))
-    clue = _find_match(session, institution_code, person_code, subjects, period_from, period_to)
+    clue = _find_match(session, actor.region, institution_code, person_code, subjects, period_from, period_to)
     merged = clue is not None
     if clue is None:
+        home = service.institution_region(session, institution_code)
         clue = Clue(
             clue_no=f"tmp-{source_type}-{source_ref}"[:40],
-            region=actor.region,
+            region=home if home and home.startswith(actor.region) else actor.region,
             institution_code=institution_code,
             person_code=person_code,
             subjects=sorted(set(subjects)),
@@ -199,6 +216,7 @@ def open_case(session: Session, clue_id: int, actor: Actor, title: str, actor_ty
     case = service.create(
         session,
         actor,
+        region=clue.region or None,
         title=title,
         actor_type=actor_type,
         amount=clue.amount,
@@ -232,3 +250,78 @@ def drop(session: Session, clue_id: int, actor: Actor, reason: str) -> Clue:
     record(session, actor.name, "clue.dropped", "clue", clue.clue_no, {"reason": reason}, region=clue.region)
     session.flush()
     return clue
+
+
+def merge(session: Session, keep_id: int, other_id: int, actor: Actor) -> Clue:
+    """合并重复线索 by hand: ``other``'s sources move to ``keep`` (all kept); ``other`` becomes MERGED."""
+    keep, other = get(session, keep_id), get(session, other_id)
+    if keep.id == other.id:
+        raise InputError("MERGE_SELF", "不能把线索与自身合并", field="other_id")
+    for c in (keep, other):
+        if c.status != "OPEN":
+            raise Conflict("CLUE_NOT_OPEN", f"线索 {c.clue_no} 已转案件、已终止或已合并", "clue is not open")
+    same_inst = keep.institution_code and keep.institution_code == other.institution_code
+    same_person = (
+        not (keep.institution_code and other.institution_code)
+        and keep.person_code
+        and keep.person_code == other.person_code
+    )
+    if not (same_inst or same_person):
+        raise Conflict(
+            "MERGE_PARTY", "只能合并涉及同一机构（或同一人员）的重复线索", "clues concern different parties"
+        )
+    moved = 0
+    for src in sources(session, other.id):
+        src.clue_id = keep.id
+        moved += 1
+    keep.subjects = sorted(set(keep.subjects) | set(other.subjects))
+    keep.period_from = (
+        None if None in (keep.period_from, other.period_from) else min(keep.period_from, other.period_from)
+    )
+    keep.period_to = (
+        None if None in (keep.period_to, other.period_to) else max(keep.period_to, other.period_to)
+    )
+    keep.amount = max(keep.amount, other.amount)
+    if other.summary and other.summary not in keep.summary:
+        keep.summary = f"{keep.summary}\n{other.summary}".strip()
+    if other.person_code and not keep.person_code:
+        keep.person_code = other.person_code
+    other.status, other.merged_into = "MERGED", keep.id
+    detail = {"kept": keep.clue_no, "absorbed": other.clue_no, "sources_moved": moved}
+    record(session, actor.name, "clue.merged_by_hand", "clue", keep.clue_no, detail, region=keep.region)
+    record(session, actor.name, "clue.absorbed", "clue", other.clue_no, detail, region=other.region)
+    session.flush()
+    return keep
+
+
+def pending_inspection_handoffs(session: Session, in_scope=None) -> list:
+    """Inspection findings handed over by the inspections domain (线索移交) and not taken yet."""
+    try:
+        from fundguard.inspections import clues as handoff
+    except ModuleNotFoundError:
+        return []
+    return [r for r in handoff.pending_clues(session) if in_scope is None or in_scope(r.fixmedins_code)]
+
+
+def take_inspection_handoffs(session: Session, actor: Actor, in_scope=None) -> list[Clue]:
+    """Register every pending inspection hand-off (in scope) as a clue source and mark it taken."""
+    from fundguard.inspections import clues as handoff
+
+    out: list[Clue] = []
+    for req in pending_inspection_handoffs(session, in_scope):
+        clue, _ = add(
+            session,
+            actor,
+            source_type="inspection",
+            source_ref=f"{req.source_type}:{req.source_id}",
+            subjects=[req.category],
+            institution_code=req.fixmedins_code,
+            amount=req.amount,
+            summary=req.summary,
+            partner="监督检查",
+            payload={"request_id": req.id, "found_on": req.found_on.isoformat(), "evidence": req.evidence},
+        )
+        handoff.mark_taken(session, req.id, clue.clue_no, actor=actor.name)
+        if clue not in out:
+            out.append(clue)
+    return out

@@ -1,19 +1,29 @@
-"""Enforcement documents (执法文书) as .docx: 行政处罚事先告知书, 行政处罚决定书, 整改通知书.
+"""Enforcement documents (执法文书) as .docx and PDF: 行政处罚事先告知书, 行政处罚决定书, 整改通知书.
 
 Numbers follow ``{agency}{type}〔{year}〕{seq}号`` (e.g. 常医保罚〔2026〕3号): one sequence per
 agency abbreviation, document type and year, drawn from the locked counter in ``numbering`` so
-two clerks never get the same number. The file goes to the evidence store with its SHA-256.
-Templates are the paragraph lists below (``{placeholders}`` filled from the case); PDF output
-is not done yet (docs/decisions/0009).
+two clerks never get the same number. Both files go to the evidence store with their SHA-256.
+Templates are the paragraph lists below (``{placeholders}`` filled from the case); the .docx and
+the PDF are rendered from the same paragraphs and carry the same number. The PDF embeds the CJK
+font ``CJK_FONT_PATH`` (WenQuanYi Micro Hei, subset by reportlab, with a ToUnicode map so the
+text can be searched and copied).
 """
 
 from __future__ import annotations
 
 import io
 from datetime import date
+from xml.sax.saxutils import escape
 
 from docx import Document
 from docx.shared import Pt
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fundguard.auth.service import record
@@ -84,6 +94,61 @@ def _render(title: str, doc_no: str, agency_name: str, paragraphs: list[str], da
     return buf.getvalue()
 
 
+CJK_FONT_PATH = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+CJK_FONT_NAME = "WenQuanYiMicroHei"
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PDF_TYPE = "application/pdf"
+
+
+def _cjk_font() -> str:
+    if CJK_FONT_NAME not in pdfmetrics.getRegisteredFontNames():
+        try:
+            pdfmetrics.registerFont(TTFont(CJK_FONT_NAME, CJK_FONT_PATH, subfontIndex=0))
+        except Exception as exc:  # noqa: BLE001 — a missing font is a configuration error
+            raise Conflict(
+                "PDF_FONT_MISSING",
+                f"无法加载中文字体 {CJK_FONT_PATH}，不能生成 PDF 文书",
+                f"CJK font unavailable: {exc}",
+            ) from None
+    return CJK_FONT_NAME
+
+
+def _render_pdf(title: str, doc_no: str, agency_name: str, paragraphs: list[str], day: date) -> bytes:
+    font = _cjk_font()
+    body = ParagraphStyle("body", fontName=font, fontSize=12, leading=20, wordWrap="CJK", firstLineIndent=0)
+    head = ParagraphStyle("head", parent=body, fontSize=18, leading=28, alignment=1)
+    sub = ParagraphStyle("sub", parent=body, fontSize=16, leading=26, alignment=1)
+    center = ParagraphStyle("center", parent=body, alignment=1)
+    right = ParagraphStyle("right", parent=body, alignment=2)
+    buf = io.BytesIO()
+    pdf = SimpleDocTemplate(
+        buf,
+        pagesize=A4,
+        leftMargin=28 * mm,
+        rightMargin=26 * mm,
+        topMargin=30 * mm,
+        bottomMargin=25 * mm,
+        title=f"{title} {doc_no}",
+        author=agency_name,
+        subject=doc_no,
+        creator="fundguard",
+    )
+    story = [
+        Paragraph(escape(agency_name), head),
+        Paragraph(escape(title), sub),
+        Paragraph(escape(doc_no), center),
+        Spacer(1, 8 * mm),
+    ]
+    story += [Paragraph(escape(text), body) for text in paragraphs]
+    story += [
+        Spacer(1, 12 * mm),
+        Paragraph(escape(agency_name), right),
+        Paragraph(f"{day.year}年{day.month}月{day.day}日", right),
+    ]
+    pdf.build(story)
+    return buf.getvalue()
+
+
 def generate(
     session: Session,
     actor: Actor,
@@ -129,8 +194,12 @@ def generate(
         folder, entity = f"documents/{case.case_no}", case.case_no
     doc_no = document_number(session, agency, kind, day.year)
     title = KINDS[kind][1]
-    data = _render(title, doc_no, agency_name, [t.format(**values) for t in TEMPLATES[kind]], day)
+    paragraphs = [t.format(**values) for t in TEMPLATES[kind]]
+    data = _render(title, doc_no, agency_name, paragraphs, day)
     stored = store.store(folder, data, f"{title}-{doc_no}.docx")
+    pdf = store.store(
+        folder, _render_pdf(title, doc_no, agency_name, paragraphs, day), f"{title}-{doc_no}.pdf"
+    )
     row = CaseDocument(
         case_id=case_id if kind != "rectification" else None,
         problem_id=problem_id if kind == "rectification" else None,
@@ -138,6 +207,8 @@ def generate(
         doc_no=doc_no,
         path=stored.path,
         sha256=stored.sha256,
+        pdf_path=pdf.path,
+        pdf_sha256=pdf.sha256,
         created_by=actor.name,
         created_at=now(),
     )
@@ -149,16 +220,42 @@ def generate(
         "document.generated",
         "document",
         doc_no,
-        {"entity": entity, "sha256": stored.sha256},
+        {"entity": entity, "sha256": stored.sha256, "pdf_sha256": pdf.sha256},
     )
     return row
 
 
-def read(session: Session, document_id: int) -> tuple[CaseDocument, bytes]:
+def get(session: Session, document_id: int) -> CaseDocument:
     row = session.get(CaseDocument, document_id)
     if row is None:
         raise NotFound("DOCUMENT_NOT_FOUND", "文书不存在", "document not found")
+    return row
+
+
+def read(session: Session, document_id: int, fmt: str = "docx") -> tuple[CaseDocument, bytes]:
+    """The document's bytes as ``docx`` or ``pdf`` after the SHA-256 check."""
+    row = get(session, document_id)
+    if fmt == "pdf":
+        if not row.pdf_path:
+            raise NotFound("PDF_NOT_FOUND", f"文书 {row.doc_no} 没有 PDF 版本", "no PDF for this document")
+        return row, store.read(row.pdf_path, row.pdf_sha256)
+    if fmt != "docx":
+        raise InputError("DOC_FORMAT", "文书格式须为 docx 或 pdf", field="format")
     return row, store.read(row.path, row.sha256)
+
+
+def filename(row: CaseDocument, fmt: str) -> str:
+    return f"{KINDS[row.kind][1]}-{row.doc_no}.{fmt}"
+
+
+def for_case(session: Session, case_id: int) -> list[CaseDocument]:
+    q = select(CaseDocument).where(CaseDocument.case_id == case_id).order_by(CaseDocument.id)
+    return list(session.execute(q).scalars())
+
+
+def for_problem(session: Session, problem_id: int) -> list[CaseDocument]:
+    q = select(CaseDocument).where(CaseDocument.problem_id == problem_id).order_by(CaseDocument.id)
+    return list(session.execute(q).scalars())
 
 
 def _pay_days() -> int:

@@ -2,8 +2,12 @@
 
 JSON: ``{"format": "fundguard.clue-exchange", "version": 1, "sender": {...}, "receiver": {...},
 "exported_at": "...", "clues": [...]}``. Excel: sheet ``线索`` with one row per clue (the same
-fields; ``subjects`` joined by ``|``) and sheet ``说明`` with the header fields as key/value rows.
-Import is idempotent: a clue is identified by ``sender.code`` + ``external_id``.
+fields; ``subjects`` joined by ``|``), sheet ``来源`` with one row per source of a clue and sheet
+``说明`` with the header fields as key/value rows.
+Import is idempotent: a clue is identified by ``sender.code`` + ``external_id``. The sources the
+sender knew (12345 work orders, 卫健/市场监管/公安 transfers, other regions' clues, each with its
+reference number) travel in ``sources`` and are kept on import as the clue source's
+``origin_sources``, so they survive any number of hops.
 """
 
 from __future__ import annotations
@@ -35,6 +39,36 @@ FIELDS = (
     "summary",
 )
 SENDER_KINDS = {"region": "region", "department": "department"}
+SOURCE_FIELDS = ("type", "ref", "partner")
+SOURCE_SHEET_FIELDS = ("external_id", *SOURCE_FIELDS)
+
+
+def _source_rows(session: Session, clue_id: int) -> list[dict]:
+    """Every source of a clue as ``{type, ref, partner}``, including the origins of imported ones."""
+    out: list[dict] = []
+    for s in clues.sources(session, clue_id):
+        out.append({"type": s.source_type, "ref": s.source_ref, "partner": s.partner})
+        for origin in (s.payload or {}).get("origin_sources") or []:
+            out.append({k: str(origin.get(k) or "") for k in SOURCE_FIELDS})
+    unique: dict[tuple, dict] = {}
+    for row in out:
+        unique.setdefault((row["type"], row["ref"]), row)
+    return list(unique.values())
+
+
+def _origin_sources(value) -> list[dict]:
+    """``sources`` of an imported row: objects ``{type, ref, partner}`` (or bare type names, legacy)."""
+    out = []
+    for item in value or []:
+        if isinstance(item, dict):
+            row = {k: str(item.get(k) or "") for k in SOURCE_FIELDS}
+        else:
+            row = {"type": str(item), "ref": "", "partner": ""}
+        if row["type"] and row["type"] not in clues.SOURCE_TYPES:
+            raise InputError("EXCHANGE_SOURCE", f"未知的线索来源类型：{row['type']}", field="sources")
+        if row["type"]:
+            out.append(row)
+    return out
 
 
 def export(session: Session, clue_ids: list[int], sender: dict, receiver: dict) -> dict:
@@ -52,7 +86,7 @@ def export(session: Session, clue_ids: list[int], sender: dict, receiver: dict) 
                 "period_to": c.period_to.isoformat() if c.period_to else None,
                 "amount": str(c.amount),
                 "summary": c.summary,
-                "sources": [s.source_type for s in clues.sources(session, c.id)],
+                "sources": _source_rows(session, c.id),
             }
         )
     return {
@@ -72,6 +106,11 @@ def to_excel(doc: dict) -> bytes:
     ws.append(list(FIELDS))
     for row in doc["clues"]:
         ws.append(["|".join(row["subjects"]) if k == "subjects" else row.get(k) for k in FIELDS])
+    src = wb.create_sheet("来源")
+    src.append(list(SOURCE_SHEET_FIELDS))
+    for row in doc["clues"]:
+        for item in _origin_sources(row.get("sources")):
+            src.append([row.get("external_id"), *(item[k] for k in SOURCE_FIELDS)])
     meta = wb.create_sheet("说明")
     meta.append(["format", doc["format"]])
     meta.append(["version", doc["version"]])
@@ -89,6 +128,7 @@ def from_excel(data: bytes) -> dict:
         wb = load_workbook(io.BytesIO(data), read_only=True)
         rows = list(wb["线索"].iter_rows(values_only=True))
         meta = {str(k): v for k, v, *_ in wb["说明"].iter_rows(values_only=True)}
+        source_rows = list(wb["来源"].iter_rows(values_only=True)) if "来源" in wb.sheetnames else []
     except Exception as exc:  # noqa: BLE001 — any unreadable workbook is an input error
         raise InputError(
             "EXCHANGE_FILE", f"无法读取线索交换 Excel 文件：{exc}", "unreadable workbook"
@@ -104,10 +144,19 @@ def from_excel(data: bytes) -> dict:
         side, _, field = key.partition(".")
         if side in ("sender", "receiver") and field:
             doc[side][field] = value
+    by_clue: dict[str, list[dict]] = {}
+    if source_rows:
+        src_header = [str(h) for h in source_rows[0]]
+        for values in source_rows[1:]:
+            item = dict(zip(src_header, values, strict=False))
+            by_clue.setdefault(str(item.get("external_id")), []).append(
+                {k: "" if item.get(k) is None else str(item.get(k)) for k in SOURCE_FIELDS}
+            )
     doc["clues"] = []
     for values in rows[1:]:
         row = dict(zip(header, values, strict=False))
         row["subjects"] = [s for s in str(row.get("subjects") or "").split("|") if s]
+        row["sources"] = by_clue.get(str(row.get("external_id")), [])
         doc["clues"].append(row)
     return doc
 
@@ -134,6 +183,10 @@ def import_doc(session: Session, actor: Actor, doc: dict) -> list[tuple[Clue, bo
         )
     out = []
     for i, row in enumerate(doc.get("clues") or [], start=1):
+        if not str(row.get("external_id") or "").strip():
+            raise InputError(
+                "EXCHANGE_ID", f"第 {i} 条线索缺少 external_id（发送方线索编号）", field="external_id"
+            )
         try:
             amount = Decimal(str(row.get("amount") or "0"))
         except InvalidOperation:
@@ -152,7 +205,10 @@ def import_doc(session: Session, actor: Actor, doc: dict) -> list[tuple[Clue, bo
                 amount=amount,
                 summary=str(row.get("summary") or ""),
                 partner=str(sender.get("name") or sender["code"]),
-                payload={"institution_name": row.get("institution_name") or ""},
+                payload={
+                    "institution_name": row.get("institution_name") or "",
+                    "origin_sources": _origin_sources(row.get("sources")),
+                },
             )
         )
     return out

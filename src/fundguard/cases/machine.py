@@ -83,13 +83,18 @@ OWNER_ROLE = {
 }
 
 
-def calendar() -> Calendar:
-    return Calendar()
+def calendar(session=None) -> Calendar:
+    """The holiday-aware calendar; with a session, the administrator's overrides (调休) apply."""
+    if session is None:
+        return Calendar()
+    from fundguard.calendar_admin.service import calendar as effective
+
+    return effective(session)
 
 
-def prelim_deadline(start: date) -> date:
+def prelim_deadline(start: date, cal: Calendar | None = None) -> date:
     """初步核实: ``case.prelim_verification_wd`` working days to decide whether to file."""
-    return calendar().add_working_days(start, int(get_profile()["case.prelim_verification_wd"]))
+    return (cal or calendar()).add_working_days(start, int(get_profile()["case.prelim_verification_wd"]))
 
 
 def decision_due(filed_on: date) -> date:
@@ -97,9 +102,9 @@ def decision_due(filed_on: date) -> date:
     return filed_on + timedelta(days=int(get_profile()["case.decision_deadline_days"]))
 
 
-def defence_due(notified_on: date) -> date:
+def defence_due(notified_on: date, cal: Calendar | None = None) -> date:
     """陈述申辩: ``case.defence_period_wd`` working days after the notice."""
-    return calendar().add_working_days(notified_on, int(get_profile()["case.defence_period_wd"]))
+    return (cal or calendar()).add_working_days(notified_on, int(get_profile()["case.defence_period_wd"]))
 
 
 def hearing_request_due(notified_on: date) -> date:

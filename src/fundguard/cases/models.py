@@ -125,6 +125,9 @@ class CaseDocument(Base):
     doc_no: Mapped[str] = mapped_column(String(60), nullable=False)
     path: Mapped[str] = mapped_column(String(500), nullable=False)
     sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    # The same document as PDF (reportlab, embedded CJK font), same number and template.
+    pdf_path: Mapped[str | None] = mapped_column(String(500))
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))
     created_by: Mapped[str] = mapped_column(String(128), nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
@@ -212,9 +215,10 @@ class Clue(Base):
     period_to: Mapped[date | None] = mapped_column(Date)
     amount: Mapped[Decimal] = mapped_column(Money, nullable=False, default=Decimal("0.00"))
     summary: Mapped[str] = mapped_column(Text, nullable=False, default="")
-    # OPEN / CASE_OPENED / DROPPED
+    # OPEN / CASE_OPENED / DROPPED / MERGED (its sources moved to ``merged_into``)
     status: Mapped[str] = mapped_column(String(16), nullable=False, index=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case_file.id"))
+    merged_into: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
 

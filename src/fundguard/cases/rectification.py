@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from fundguard.auth.service import record
@@ -227,12 +227,16 @@ def _review(session: Session, item: ProblemItem, actor: Actor, verdict: str, not
         sub.review, sub.review_note, sub.reviewed_by = verdict, note, actor.name
 
 
-def sweep_overdue(session: Session, actor: Actor, today: date | None = None) -> list[ProblemItem]:
-    """逾期: mark every RECTIFYING / RE_RECTIFYING item whose deadline has passed."""
+def sweep_overdue(
+    session: Session, actor: Actor, today: date | None = None, condition=None
+) -> list[ProblemItem]:
+    """逾期: mark every RECTIFYING / RE_RECTIFYING item whose deadline has passed (within ``condition``)."""
     day = today or local_today()
     q = select(ProblemItem).where(
         ProblemItem.status.in_(("RECTIFYING", "RE_RECTIFYING")), ProblemItem.deadline < day
     )
+    if condition is not None:
+        q = q.where(condition)
     items = list(session.execute(q.order_by(ProblemItem.id)).scalars())
     for item in items:
         _fire(session, item, "mark_overdue", actor, {"deadline": item.deadline.isoformat()})
@@ -257,23 +261,53 @@ def escalate(session: Session, problem_id: int, actor: Actor, measure: str, note
     return item
 
 
-def board(session: Session, region: str | None = None) -> list[dict]:
-    """整改看板: per institution, open / overdue / closed counts and the close-out rate."""
-    q = select(ProblemItem.institution_code, ProblemItem.status, func.count()).group_by(
-        ProblemItem.institution_code, ProblemItem.status
+def overdue_expr(day: date):
+    """SQL condition: the item is overdue on ``day`` (marked OVERDUE, or its deadline passed while the unit works)."""
+    return or_(
+        ProblemItem.status == "OVERDUE",
+        and_(ProblemItem.status.in_(("RECTIFYING", "RE_RECTIFYING")), ProblemItem.deadline < day),
     )
+
+
+def is_overdue(item: ProblemItem, today: date | None = None) -> bool:
+    day = today or local_today()
+    if item.status == "OVERDUE":
+        return True
+    return (
+        item.status in ("RECTIFYING", "RE_RECTIFYING") and item.deadline is not None and item.deadline < day
+    )
+
+
+def board(
+    session: Session, region: str | None = None, condition=None, today: date | None = None
+) -> list[dict]:
+    """整改看板: per institution, open / overdue / closed counts and the close-out rate.
+
+    ``condition`` restricts the items (the caller's data scope); an item counts as overdue when
+    it is marked OVERDUE or its deadline passed before the sweep ran.
+    """
+    day = today or local_today()
+    closed = ProblemItem.status == "CLOSED"
+    q = select(
+        ProblemItem.institution_code,
+        func.sum(case((closed, 0), else_=1)),
+        func.sum(case((overdue_expr(day), 1), else_=0)),
+        func.sum(case((closed, 1), else_=0)),
+    ).group_by(ProblemItem.institution_code)
     if region:
         q = q.where(ProblemItem.region == region)
-    rows: dict[str, dict] = {}
-    for code, status, n in session.execute(q):
-        r = rows.setdefault(code, {"institution_code": code, "open": 0, "overdue": 0, "closed": 0})
-        if status == "CLOSED":
-            r["closed"] += n
-        else:
-            r["open"] += n
-            if status == "OVERDUE":
-                r["overdue"] += n
-    for r in rows.values():
+    if condition is not None:
+        q = q.where(condition)
+    rows = []
+    for code, n_open, n_overdue, n_closed in session.execute(q):
+        r = {"institution_code": code, "open": int(n_open or 0), "overdue": int(n_overdue or 0)}
+        r["closed"] = int(n_closed or 0)
         total = r["open"] + r["closed"]
         r["closed_rate"] = round(r["closed"] / total, 4) if total else 0.0
-    return sorted(rows.values(), key=lambda r: (-r["overdue"], -r["open"], r["institution_code"]))
+        rows.append(r)
+    return sorted(rows, key=lambda r: (-r["overdue"], -r["open"], r["institution_code"]))
+
+
+def submissions(session: Session, problem_id: int) -> list[ProblemSubmission]:
+    q = select(ProblemSubmission).where(ProblemSubmission.problem_id == problem_id)
+    return list(session.execute(q.order_by(ProblemSubmission.id)).scalars())

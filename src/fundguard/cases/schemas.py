@@ -24,6 +24,7 @@ class CaseOut(BaseModel):
 
     id: int
     case_no: str
+    region: str
     title: str
     status: str
     owner_role: str
@@ -90,6 +91,7 @@ class ProblemOut(BaseModel):
 
     id: int
     problem_no: str
+    region: str
     institution_code: str
     description: str
     status: str
@@ -129,6 +131,29 @@ class ClueIn(BaseModel):
     amount: Decimal = Decimal("0")
     summary: str = ""
     partner: str = Field("", examples=["重庆市医疗保障局"])
+
+
+class FactsIn(BaseModel):
+    """案情要素 read by the penalty calculator; omitted fields stay as they are."""
+
+    kind: str | None = Field(None, description="improper_use/management/fraud/individual/serious_harm")
+    article: int | None = Field(None, description="适用条例条款（留空按违规类型确定）")
+    repeat_offence: bool | None = None
+    refused_correction: bool | None = None
+    serious_consequences: bool | None = None
+    fraud_purpose: bool | None = None
+
+
+class FindingsIn(BaseModel):
+    finding_ids: list[str] = Field(examples=[["F-20261101-0001"]], description="选定的规则命中编号")
+
+
+class MergeIn(BaseModel):
+    other_id: int = Field(description="被合并（重复）的线索 ID，其来源全部并入本线索")
+
+
+class ReasonIn(BaseModel):
+    reason: str
 
 
 class ClueCaseIn(BaseModel):

@@ -52,16 +52,23 @@ def create(
     facts: dict | None = None,
     finding_ids: list[str] | None = None,
     practitioner_codes: list[str] | None = None,
+    region: str | None = None,
 ) -> Case:
-    """Open a case at 线索 CLUE (from a clue, tip, inspection or alert)."""
+    """Open a case at 线索 CLUE (from a clue, tip, inspection or alert).
+
+    The case's region (医保区划, used to scope who may see it) is ``region`` if given, else the
+    医保区划 of the institution in the master data, else the actor's region; it must lie inside
+    the actor's region.
+    """
     if actor_type not in {"unit", "individual"}:
         raise InputError("ACTOR_TYPE", "当事人类型须为 unit（单位）或 individual（个人）", field="actor_type")
     if not (institution_code or person_code):
         raise InputError("PARTY_REQUIRED", "须指明被调查的机构或个人", "institution or person required")
+    region = party_region(session, actor, institution_code, region)
     stamp = now()
     case = Case(
         case_no=f"tmp-{stamp.timestamp()}-{id(title)}",
-        region=actor.region,
+        region=region,
         title=title,
         institution_code=institution_code,
         person_code=person_code,
@@ -82,14 +89,78 @@ def create(
     return case
 
 
+def institution_region(session: Session, institution_code: str | None) -> str | None:
+    """The institution's 医保区划 from the master data (None when the institution is not on file)."""
+    if not institution_code:
+        return None
+    from fundguard.masterdata.models import Institution
+
+    inst = session.get(Institution, institution_code)
+    return inst.admdvs if inst is not None and inst.admdvs else None
+
+
+def party_region(
+    session: Session, actor: Actor, institution_code: str | None, region: str | None = None
+) -> str:
+    """The region a new record belongs to; refused when it lies outside the actor's own region."""
+    found = region or institution_region(session, institution_code) or actor.region or ""
+    if actor.region and not found.startswith(actor.region):
+        raise Forbidden(
+            "OUT_OF_SCOPE",
+            f"区划 {found or '（全国）'} 不在本辖区 {actor.region} 范围内",
+            "outside your region",
+        )
+    return found
+
+
+def update_facts(session: Session, case_id: int, actor: Actor, **changes) -> Case:
+    """案情要素 for the penalty calculator (违规类型/条款、再次违法、拒不改正…), before the decision."""
+    case = get(session, case_id)
+    if case.status in m.TERMINAL or case.status in {"DECIDED", "SERVED", "EXECUTED"}:
+        raise Conflict(
+            "FACTS_LOCKED", f"案件状态“{m.STATES[case.status]}”下不能再修改案情要素", "facts are locked"
+        )
+    allowed = {
+        "kind",
+        "article",
+        "repeat_offence",
+        "refused_correction",
+        "serious_consequences",
+        "fraud_purpose",
+    }
+    unknown = set(changes) - allowed
+    if unknown:
+        raise InputError("FACT_UNKNOWN", f"未知的案情要素：{'、'.join(sorted(unknown))}", field="facts")
+    kind = changes.get("kind")
+    if kind is not None and kind not in penalty.KIND_ARTICLE:
+        raise InputError("KIND_UNKNOWN", f"违规类型须为：{'、'.join(penalty.KIND_ARTICLE)}", field="kind")
+    case.facts = {**case.facts, **changes}
+    case.updated_at = now()
+    _log(session, case, actor, "case.facts_updated", {k: changes[k] for k in sorted(changes)})
+    session.flush()
+    return case
+
+
+def overdue_reason(case: Case, today: date | None = None) -> str | None:
+    """Why an open case is overdue (超期) on ``today``, or None."""
+    day = today or local_today()
+    if case.status in m.TERMINAL:
+        return None
+    if case.step_deadline and case.step_deadline < day:
+        return f"“{m.STATES[case.status]}”期限 {case.step_deadline} 已过"
+    if case.status in PRE_DECISION and case.decision_due and case.decision_due < day:
+        return f"立案后作出决定期限 {case.decision_due} 已过"
+    return None
+
+
 def _log(session: Session, case: Case, actor: Actor, action: str, detail: dict) -> None:
     record(session, actor.name, action, "case", case.case_no, detail, region=case.region)
 
 
-def _step_deadline(case: Case, day: date) -> date | None:
+def _step_deadline(case: Case, day: date, cal=None) -> date | None:
     status = case.status
     if status == "PRELIM_VERIFYING":
-        return m.prelim_deadline(day)
+        return m.prelim_deadline(day, cal)
     if status == "NOTIFIED":
         return case.defence_due
     if status in PRE_DECISION:
@@ -106,6 +177,7 @@ def _fire(
 ) -> Case:
     t = m.CASE_MACHINE.check(case.status, event, actor)
     day = day or local_today()
+    cal = m.calendar(session)
     before = case.status
     case.status = t.target
     case.owner_role = m.OWNER_ROLE[t.target]
@@ -114,12 +186,12 @@ def _fire(
         case.decision_due = m.decision_due(day)
     if t.target == "NOTIFIED":
         case.notified_on = day
-        case.defence_due = m.defence_due(day)
+        case.defence_due = m.defence_due(day, cal)
         case.hearing_request_due = m.hearing_request_due(day)
     if t.target == "SERVED":
         case.served_on = day
         case.fine_due = m.fine_due(day)
-    case.step_deadline = _step_deadline(case, day)
+    case.step_deadline = _step_deadline(case, day, cal)
     case.updated_at = now()
     session.add(
         CaseStep(
@@ -390,10 +462,9 @@ def overdue(session: Session, today: date | None = None) -> list[tuple[Case, str
     )
     out = []
     for case in session.execute(q).scalars():
-        if case.step_deadline and case.step_deadline < day:
-            out.append((case, f"“{m.STATES[case.status]}”期限 {case.step_deadline} 已过"))
-        elif case.status in PRE_DECISION and case.decision_due < day:
-            out.append((case, f"立案后作出决定期限 {case.decision_due} 已过"))
+        reason = overdue_reason(case, day)
+        if reason:
+            out.append((case, reason))
     return out
 
 

@@ -47,6 +47,63 @@ def _hash_code(code: str) -> str:
     return hashlib.sha256(code.strip().upper().encode()).hexdigest()
 
 
+def _calendar(session: Session) -> Calendar:
+    """The holiday-aware calendar with the administrator's overrides (调休)."""
+    from fundguard.calendar_admin.service import calendar
+
+    return calendar(session)
+
+
+def _institution_region(session: Session, code: str | None) -> str:
+    """A public tip names no region: it belongs to the accused institution's 医保区划 when on file."""
+    if not code:
+        return ""
+    from fundguard.masterdata.models import Institution
+
+    inst = session.get(Institution, code)
+    return (inst.admdvs or "") if inst is not None else ""
+
+
+def data_signals(session: Session, tip: Tip) -> triage_mod.Signals:
+    """What the data already says about the accused: rule findings, indicator alerts, prior cases."""
+    import importlib
+
+    from sqlalchemy import func, or_
+
+    inst, person = tip.accused_institution, tip.accused_person
+
+    def count(model_path: str, name: str, conditions) -> int:
+        try:
+            model = getattr(importlib.import_module(model_path), name)
+        except (ModuleNotFoundError, AttributeError):
+            return 0
+        conds = [c for c in conditions(model) if c is not None]
+        if not conds:
+            return 0
+        return int(session.execute(select(func.count()).select_from(model).where(or_(*conds))).scalar_one())
+
+    findings = count(
+        "fundguard.rules.models",
+        "Finding",
+        lambda m: [
+            m.fixmedins_code == inst if inst else None,
+            m.prac_psn_code == person if person else None,
+            m.psn_no == person if person else None,
+        ],
+    )
+    anomalies = count(
+        "fundguard.analytics.models",
+        "IndicatorAlert",
+        lambda m: [m.entity_id == inst if inst else None, m.entity_id == person if person else None],
+    )
+    prior = count(
+        "fundguard.cases.models",
+        "Case",
+        lambda m: [m.institution_code == inst if inst else None, m.person_code == person if person else None],
+    )
+    return triage_mod.Signals(findings=findings, anomalies=anomalies, prior_cases=prior)
+
+
 def get(session: Session, tip_id: int) -> Tip:
     tip = session.get(Tip, tip_id)
     if tip is None:
@@ -83,12 +140,14 @@ def submit(
     unknown = set(ident) - set(IDENTITY_FIELDS)
     if unknown:
         raise InputError("IDENTITY_FIELD", f"未知的身份字段：{'、'.join(sorted(unknown))}", field="identity")
+    accused_institution = (accused_institution or "").strip() or None
+    accused_person = (accused_person or "").strip() or None
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
     stamp = now()
     day = today or local_today()
     tip = Tip(
         tip_no=f"tmp-{secrets.token_hex(8)}",
-        region=region,
+        region=(region or "").strip() or _institution_region(session, accused_institution),
         channel=channel,
         anonymous=not ident,
         retrieval_hash=_hash_code(code),
@@ -97,7 +156,9 @@ def submit(
         category=category,
         content=content.strip(),
         status="RECEIVED",
-        step_deadline=Calendar().add_working_days(day, int(get_profile()["report.accept_decision_wd"])),
+        step_deadline=_calendar(session).add_working_days(
+            day, int(get_profile()["report.accept_decision_wd"])
+        ),
         received_at=stamp,
         updated_at=stamp,
     )
@@ -166,8 +227,10 @@ def reveal_identity(session: Session, tip_id: int, actor: Actor, reason: str) ->
     return identity
 
 
-def add_attachment(session: Session, tip_id: int, filename: str, data: bytes) -> TipAttachment:
-    """补充材料 from the reporter while the tip is still open."""
+def add_attachment(
+    session: Session, tip_id: int, filename: str, data: bytes, actor: str = "reporter"
+) -> TipAttachment:
+    """补充材料 from the reporter (or registered by staff) while the tip is still open."""
     tip = get(session, tip_id)
     if tip.status in {"CLOSED", "NOT_ACCEPTED"}:
         raise Conflict("TIP_CLOSED", "举报已办结，不能再补充材料", "tip is closed")
@@ -175,7 +238,7 @@ def add_attachment(session: Session, tip_id: int, filename: str, data: bytes) ->
     row = TipAttachment(tip_id=tip.id, filename=filename, path=f.path, sha256=f.sha256, size=f.size)
     session.add(row)
     session.flush()
-    _log(session, tip, "reporter", "tip.attachment_added", {"sha256": f.sha256})
+    _log(session, tip, actor, "tip.attachment_added", {"sha256": f.sha256})
     return row
 
 
@@ -303,7 +366,7 @@ def conclude(
         tip.verified_amount = Decimal(str(verified_amount))
     tip.outcome_note = note
     day = today or local_today()
-    due = Calendar().add_working_days(day, int(get_profile()["report.feedback_within_wd"]))
+    due = _calendar(session).add_working_days(day, int(get_profile()["report.feedback_within_wd"]))
     return _fire(session, tip, event, actor, note, due)
 
 
@@ -381,3 +444,12 @@ def overdue(session: Session, today: date | None = None) -> list[Tip]:
     day = today or local_today()
     q = select(Tip).where(Tip.status != "CLOSED", Tip.step_deadline < day).order_by(Tip.id)
     return list(session.execute(q).scalars())
+
+
+def steps(session: Session, tip_id: int) -> list[TipStep]:
+    q = select(TipStep).where(TipStep.tip_id == tip_id).order_by(TipStep.id)
+    return list(session.execute(q).scalars())
+
+
+def get_reward(session: Session, tip_id: int) -> TipReward | None:
+    return session.get(TipReward, tip_id)
