@@ -10,12 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fundguard.agreements import applications, lifecycle, supervision
-from fundguard.agreements.models import Agreement, AnnualAssessment, ChangeRequest
+from fundguard.agreements.models import Agreement, AnnualAssessment, Application, ChangeRequest
 from fundguard.agreements.states import APP_TRANSITIONS, APP_ZH, target_state
 from fundguard.auth import service as audit
 from fundguard.credit import service as credit
 from fundguard.disclosure import service as disclosure
 from fundguard.errors import Conflict, InputError
+from fundguard.inspections.directory import region_of
 from fundguard.profiles import get_profile
 from fundguard.timeutil import TZ
 
@@ -53,8 +54,24 @@ def sign(
     return agr
 
 
-def suspend(session: Session, agreement_id: int, on: date, reason: str, actor: str = "system") -> Agreement:
-    agr = lifecycle.suspend(session, agreement_id, on, reason, actor)
+def agreement_region(session: Session, agr: Agreement) -> str | None:
+    """医保区划 of an agreement: its institution's (master data), else its application's."""
+    region = region_of(session, agr.fixmedins_code)
+    if region is None and agr.application_id is not None:
+        app = session.get(Application, agr.application_id)
+        region = (app.admdvs or None) if app is not None else None
+    return region
+
+
+def suspend(
+    session: Session,
+    agreement_id: int,
+    on: date,
+    reason: str,
+    actor: str = "system",
+    until: date | None = None,
+) -> Agreement:
+    agr = lifecycle.suspend(session, agreement_id, on, reason, actor, until)
     credit.add_event(
         session,
         "INSTITUTION",
@@ -80,6 +97,7 @@ def publish(session: Session, application_id: int, on: date, actor: str = "syste
         source_type="agr_application",
         source_id=str(app.id),
         actor=actor,
+        admdvs=app.admdvs or region_of(session, app.fixmedins_code) or "",
     )
     disclosure.approve(session, pub.id, actor)
     disclosure.publish(session, pub.id, datetime.combine(on, time(9, 0), TZ), actor)
@@ -97,6 +115,7 @@ def rescind(session: Session, agreement_id: int, on: date, reason: str, actor: s
         source_type="agr_agreement",
         source_id=str(agr.id),
         actor=actor,
+        admdvs=agreement_region(session, agr) or "",
     )
     credit.add_event(
         session,

@@ -108,6 +108,27 @@ class Agreement(Base):
     reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
 
 
+class AgreementInterruption(Base):
+    """One 中止 (PAUSE, at the institution's request) or 暂停 (SUSPENSION, an agency measure) period.
+
+    ``scheduled_end`` is the last day of the period when one is known (a pause: ``pause_max_months``
+    after its start; a suspension: the end date of the measure, optional); ``ended_on`` is the day
+    the agreement served again (or ended). Kept after resumption: the renewal deadline depends on
+    whether a period covered the last day of the term.
+    """
+
+    __tablename__ = "agr_interruption"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agr_agreement.id"), nullable=False, index=True)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    start_on: Mapped[date] = mapped_column(Date, nullable=False)
+    scheduled_end: Mapped[date | None] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    end_reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+
 class ResponsiblePerson(Base):
     __tablename__ = "agr_responsible_person"
 

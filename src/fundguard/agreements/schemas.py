@@ -57,6 +57,7 @@ class EventIn(BaseModel):
     template_version: str = ""
     service_scope: list[str] = []
     grade: str = ""
+    until: date | None = Field(None, description="暂停服务协议的截止日期（含），可空")
 
 
 class ApplicationOut(BaseModel):
@@ -102,6 +103,12 @@ class AgreementOut(BaseModel):
     rescinded_on: date | None
     ended_on: date | None
     reason: str
+    renewal_deadline: date | None = Field(
+        None, description="续签申请截止日（中止/暂停期间到期的顺延至其期满）"
+    )
+    renewal_due_on: date | None = Field(
+        None, description="建议提出续签申请的日期（截止日前 renewal_apply_lead_months 个月）"
+    )
 
 
 class InvestigationIn(BaseModel):

@@ -29,9 +29,9 @@ HEADER = [
 ]
 
 
-def joint_punishment_rows(session: Session, on: date, masked: bool = False) -> list[list[str]]:
+def joint_punishment_rows(session: Session, on: date, masked: bool = False, where=None) -> list[list[str]]:
     rows = []
-    for e in service.entries_in_force(session, on, ("PUNISHMENT", "BLACKLIST")):
+    for e in service.entries_in_force(session, on, ("PUNISHMENT", "BLACKLIST"), where):
         personal = e.subject_type != "INSTITUTION"
         name = mask_name(e.subject_name) if masked and personal else e.subject_name
         number = mask_id_number(e.id_number) if masked and personal else e.id_number
@@ -51,9 +51,10 @@ def joint_punishment_rows(session: Session, on: date, masked: bool = False) -> l
     return rows
 
 
-def export_joint_punishment(session: Session, on: date, path: Path, masked: bool = False) -> Path:
-    """Write the list in force at ``on`` as CSV (UTF-8 with BOM, opens in Excel) or ``.xlsx``."""
-    rows = joint_punishment_rows(session, on, masked)
+def export_joint_punishment(session: Session, on: date, path: Path, masked: bool = False, where=None) -> Path:
+    """Write the list in force at ``on`` as CSV (UTF-8 with BOM, opens in Excel) or ``.xlsx``;
+    ``where`` restricts the entries (a user's scope)."""
+    rows = joint_punishment_rows(session, on, masked, where)
     path = Path(path)
     if path.suffix.lower() == ".xlsx":
         wb = Workbook()

@@ -22,6 +22,8 @@ class CreditEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     subject_type: Mapped[str] = mapped_column(String(16), nullable=False)
     subject_id: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    # 医保区划 of the event (persons have no master-data region; institutions use master data).
+    admdvs: Mapped[str] = mapped_column(String(12), nullable=False, default="", server_default="")
     event_type: Mapped[str] = mapped_column(String(40), nullable=False)
     points: Mapped[int] = mapped_column(Integer, nullable=False)
     occurred_on: Mapped[date] = mapped_column(Date, nullable=False)
@@ -56,6 +58,7 @@ class CreditListEntry(Base):
     subject_type: Mapped[str] = mapped_column(String(16), nullable=False)
     subject_id: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
     subject_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    admdvs: Mapped[str] = mapped_column(String(12), nullable=False, default="", server_default="", index=True)
     id_number: Mapped[str] = mapped_column(String(40), nullable=False, default="")
     reason: Mapped[str] = mapped_column(Text, nullable=False)
     start_on: Mapped[date] = mapped_column(Date, nullable=False)

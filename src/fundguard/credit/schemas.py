@@ -15,6 +15,7 @@ class EventIn(BaseModel):
     source_type: str = ""
     source_id: str = ""
     expires_on: date | None = None
+    admdvs: str = Field("", description="个人主体的医保区划；机构主体取自主数据")
 
 
 class EventOut(BaseModel):
@@ -57,6 +58,7 @@ class ListingIn(BaseModel):
     reason: str
     start_on: date
     years: int | None = None
+    admdvs: str = Field("", description="列入地的医保区划；默认机构主数据或当前用户辖区")
 
 
 class ListingOut(BaseModel):
@@ -65,6 +67,9 @@ class ListingOut(BaseModel):
     list_type: str
     subject_type: str
     subject_id: str
+    subject_name: str = ""
+    id_number: str = ""
+    admdvs: str = ""
     status: str
     start_on: date
     end_on: date | None

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from fundguard.auth import service as audit
 from fundguard.credit.models import CreditEvaluation, CreditEvent, CreditListEntry
 from fundguard.errors import Conflict, InputError, NotFound
+from fundguard.inspections.directory import region_of
 from fundguard.profiles import get_profile
 from fundguard.timeutil import now
 
@@ -117,6 +118,7 @@ def add_event(
     evidence: str = "",
     expires_on: date | None = None,
     actor: str = "system",
+    admdvs: str = "",
 ) -> CreditEvent:
     """Record one credit event; ``points`` defaults to ``credit.event_points[event_type]``."""
     _check_subject(subject_type)
@@ -127,6 +129,7 @@ def add_event(
     event = CreditEvent(
         subject_type=subject_type,
         subject_id=subject_id,
+        admdvs=admdvs or "",
         event_type=event_type,
         points=default_points(event_type) if points is None else int(points),
         occurred_on=occurred_on,
@@ -262,9 +265,11 @@ def propose_listing(
     id_number: str = "",
     years: int | None = None,
     actor: str = "system",
+    admdvs: str = "",
 ) -> CreditListEntry:
     """Propose an entry. A blacklist entry's ``end_on`` is the earliest removal date
-    (``credit.blacklist_years`` after the start); it stays in force until removed."""
+    (``credit.blacklist_years`` after the start); it stays in force until removed. ``admdvs``
+    (医保区划 of the listing) defaults to an institution's region in the master data."""
     _check_subject(subject_type)
     if list_type not in LIST_TYPES:
         raise InputError("CREDIT_LIST_TYPE", f"未知名单类型 {list_type}", f"unknown list type {list_type}")
@@ -275,6 +280,7 @@ def propose_listing(
         subject_type=subject_type,
         subject_id=subject_id,
         subject_name=subject_name,
+        admdvs=admdvs or (region_of(session, subject_id) if subject_type == "INSTITUTION" else "") or "",
         id_number=id_number,
         reason=reason,
         start_on=start_on,
@@ -355,9 +361,12 @@ def remove_listing(
 
 
 def entries_in_force(
-    session: Session, on: date, list_types: tuple[str, ...] | None = None
+    session: Session, on: date, list_types: tuple[str, ...] | None = None, where=None
 ) -> list[CreditListEntry]:
+    """Entries in force on ``on``; ``where`` is an extra SQL condition (e.g. a user's scope)."""
     stmt = select(CreditListEntry).where(CreditListEntry.status.in_(IN_FORCE), CreditListEntry.start_on <= on)
+    if where is not None:
+        stmt = stmt.where(where)
     if list_types:
         stmt = stmt.where(CreditListEntry.list_type.in_(list_types))
     rows = session.scalars(
@@ -383,6 +392,7 @@ def record_insured_fraud(
     explanation: str,
     source_id: str = "",
     actor: str = "system",
+    admdvs: str = "",
 ) -> tuple[CreditEvent, CreditListEntry]:
     """参保人欺诈骗保: a credit event for the insured person and a blacklist proposal."""
     event = add_event(
@@ -395,8 +405,18 @@ def record_insured_fraud(
         source_type="case",
         source_id=source_id,
         actor=actor,
+        admdvs=admdvs,
     )
     entry = propose_listing(
-        session, "BLACKLIST", "INSURED", psn_no, name, explanation, occurred_on, id_number=certno, actor=actor
+        session,
+        "BLACKLIST",
+        "INSURED",
+        psn_no,
+        name,
+        explanation,
+        occurred_on,
+        id_number=certno,
+        actor=actor,
+        admdvs=admdvs,
     )
     return event, entry

@@ -21,6 +21,8 @@ class Publication(Base):
     channel: Mapped[str] = mapped_column(String(32), nullable=False, default="WEBSITE")
     source_type: Mapped[str] = mapped_column(String(32), nullable=False, default="")
     source_id: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    # 医保区划 of the publishing agency (drafts are scoped by it; published entries are public).
+    admdvs: Mapped[str] = mapped_column(String(12), nullable=False, default="", server_default="", index=True)
     status: Mapped[str] = mapped_column(String(16), nullable=False)
     created_by: Mapped[str] = mapped_column(String(128), nullable=False, default="")
     approved_by: Mapped[str] = mapped_column(String(128), nullable=False, default="")

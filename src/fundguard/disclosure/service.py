@@ -76,7 +76,9 @@ def create(
     source_type: str = "",
     source_id: str = "",
     actor: str = "system",
+    admdvs: str = "",
 ) -> Publication:
+    """A draft; ``admdvs`` is the publishing agency's 医保区划 (scopes who may approve it)."""
     if pub_type not in PUB_TYPES:
         raise InputError(
             "PUBLICATION_TYPE", f"未知公开类型 {pub_type}", f"unknown type {pub_type}", "pub_type"
@@ -89,6 +91,7 @@ def create(
         channel=channel,
         source_type=source_type,
         source_id=str(source_id),
+        admdvs=admdvs or "",
         status="DRAFT",
         created_by=actor,
     )

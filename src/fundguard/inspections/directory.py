@@ -8,13 +8,37 @@ from __future__ import annotations
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
 
 from fundguard.auth import service as audit
 from fundguard.inspections.models import InspectionTarget, Inspector, InspectorAffiliation, InspectorRelation
 from fundguard.masterdata.models import Institution
 from fundguard.profiles import get_profile
+
+
+def region_of(session: Session, fixmedins_code: str | None) -> str | None:
+    """医保区划 of an institution: master data first, then the target directory; None if unknown."""
+    if not fixmedins_code:
+        return None
+    inst = session.get(Institution, fixmedins_code)
+    if inst is not None and inst.admdvs:
+        return inst.admdvs
+    target = session.get(InspectionTarget, fixmedins_code)
+    if target is not None and target.admdvs:
+        return target.admdvs
+    return None
+
+
+def region_expr(code_column):
+    """SQL expression: the 医保区划 of the institution in ``code_column`` (as ``region_of``).
+
+    Aliases keep the subqueries self-contained when the outer query joins the same tables."""
+    inst, target = aliased(Institution), aliased(InspectionTarget)
+    return func.coalesce(
+        select(func.nullif(inst.admdvs, "")).where(inst.fixmedins_code == code_column).scalar_subquery(),
+        select(func.nullif(target.admdvs, "")).where(target.fixmedins_code == code_column).scalar_subquery(),
+    )
 
 
 def sync_targets(session: Session, actor: str = "system") -> int:

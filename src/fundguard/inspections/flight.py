@@ -51,12 +51,16 @@ def create_plan(
     on: date,
     top_n: int | None = None,
     actor: str = "system",
+    admdvs: str = "",
 ) -> FlightPlan:
-    """确定检查对象: the ``top_n`` riskiest institutions, each with focus departments and a checklist."""
+    """确定检查对象: the ``top_n`` riskiest institutions, each with focus departments and a checklist.
+    ``admdvs`` is the 医保区划 of the organising agency (scopes who sees the plan)."""
     ranked = rank(risk_rows)[: top_n or None]
     if not ranked:
         raise InputError("FLIGHT_NO_TARGETS", "风险名单为空，无法确定检查对象", "no risk rows", "risk_rows")
-    plan = FlightPlan(title=title, created_on=on, status="TARGET_SELECTED", team=[], scheme="")
+    plan = FlightPlan(
+        title=title, admdvs=admdvs or "", created_on=on, status="TARGET_SELECTED", team=[], scheme=""
+    )
     session.add(plan)
     session.flush()
     focus = list(get_profile()["inspection.flight_focus_departments"])
@@ -135,6 +139,17 @@ def advance(
         {"from": before, "to": target, "on": on.isoformat()},
     )
     return plan
+
+
+def records(session: Session, plan_id: int) -> list[FlightRecord]:
+    return list(
+        session.scalars(
+            select(FlightRecord)
+            .join(FlightTarget, FlightTarget.id == FlightRecord.target_id)
+            .where(FlightTarget.plan_id == plan_id)
+            .order_by(FlightRecord.id)
+        )
+    )
 
 
 def add_record(

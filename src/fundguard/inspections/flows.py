@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from fundguard.credit import service as credit
 from fundguard.disclosure import service as disclosure
 from fundguard.inspections import random_plans, self_check
+from fundguard.inspections.directory import region_of
 from fundguard.inspections.models import RandomInspection, SelfCheckTask
 from fundguard.timeutil import TZ
 
@@ -31,6 +32,7 @@ def publish_result(session: Session, inspection_id: int, on: date, actor: str = 
         source_type="random_inspection",
         source_id=str(insp.id),
         actor=actor,
+        admdvs=region_of(session, insp.fixmedins_code) or plan.admdvs,
     )
     disclosure.approve(session, pub.id, actor)
     disclosure.publish(session, pub.id, datetime.combine(on, time(9, 0), TZ), actor)

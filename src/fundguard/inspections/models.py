@@ -114,6 +114,7 @@ class FlightPlan(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     title: Mapped[str] = mapped_column(String(200), nullable=False)
+    admdvs: Mapped[str] = mapped_column(String(12), nullable=False, default="", server_default="", index=True)
     created_on: Mapped[date] = mapped_column(Date, nullable=False)
     status: Mapped[str] = mapped_column(String(20), nullable=False)
     team: Mapped[list] = mapped_column(JSON, nullable=False)

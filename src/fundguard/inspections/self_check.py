@@ -136,5 +136,48 @@ def unreported_findings(session: Session, task_id: int, platform_findings: list[
     ]
 
 
+def quarter_months(period: str) -> list[str]:
+    """The three ``YYYY-MM`` months of ``YYYYQn``."""
+    end = quarter_end(period)
+    return [f"{end.year}-{m:02d}" for m in range(end.month - 2, end.month + 1)]
+
+
+def platform_findings(session: Session, fixmedins_code: str, period: str, limit: int = 5000) -> list[dict]:
+    """The platform's own findings (rule hits) at the institution for visits in the quarter, without
+    those a reviewer rejected: rows ``{finding_id, category, rule_code, amount, message, visit_month}``
+    for ``unreported_findings``."""
+    from fundguard.rules.models import Finding, Verdict
+
+    rejected = select(Verdict.finding_id).where(Verdict.verdict == "rejected")
+    rows = session.scalars(
+        select(Finding)
+        .where(
+            Finding.fixmedins_code == fixmedins_code,
+            Finding.visit_month.in_(quarter_months(period)),
+            Finding.finding_id.not_in(rejected),
+        )
+        .order_by(Finding.visit_month, Finding.finding_id)
+        .limit(limit)
+    )
+    return [
+        {
+            "finding_id": f.finding_id,
+            "category": f.category,
+            "rule_code": f.rule_code,
+            "amount": f.amount,
+            "message": f.message,
+            "visit_month": f.visit_month,
+        }
+        for f in rows
+    ]
+
+
+def get_task(session: Session, task_id: int) -> SelfCheckTask:
+    task = session.get(SelfCheckTask, task_id)
+    if task is None:
+        raise NotFound("SELF_CHECK_NOT_FOUND", f"自查任务 {task_id} 不存在", "task not found")
+    return task
+
+
 def refund_total(session: Session, task_id: int) -> Decimal:
     return sum((p.refund_amount for p in problems(session, task_id)), Decimal("0.00"))

@@ -47,6 +47,7 @@ NAV: list[NavItem] = [
     NavItem("agreements", "协议管理", "/agreements"),
     NavItem("inspections", "监督检查", "/inspections"),
     NavItem("credit", "信用管理", "/credit", STAFF_ROLES),
+    NavItem("disclosure", "信息公开", "/disclosure", STAFF_ROLES),
     NavItem("scoring", "记分管理", "/points"),
     NavItem("ingest", "数据接入", "/ingest-runs", STAFF_ROLES),
     NavItem("quarantine", "隔离区", "/quarantine"),
