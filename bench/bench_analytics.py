@@ -2,7 +2,7 @@
 
 ``run(quick)`` returns rows with the keys name, value, unit, baseline_name, baseline_value, ratio,
 notes. Accuracy (ROC AUC, precision@k) is measured on labelled cities whose seeds were not used for
-tuning (``fundguard.analytics.evaluate.EVAL_SEEDS``); the city comes from the synthetic-city
+tuning (``fundguard.analytics.evaluate.EVAL_SEEDS``; quick: the first one at the test scale 0.5); the city comes from the synthetic-city
 generator when it is installed, else from ``fundguard.analytics.minicity``. The indicator time is
 compared with one DuckDB scan (``SELECT count(*), sum(fee)``) of the same files.
 
@@ -44,7 +44,7 @@ def _scan_seconds(con) -> float:
 def run(quick: bool = False) -> list[dict]:
     rows: list[dict] = []
     seeds = evaluate.EVAL_SEEDS[:1] if quick else evaluate.EVAL_SEEDS
-    scale = 0.5 if quick else 1.0
+    scale = evaluate.TEST_SCALE if quick else 1.0
     for seed in seeds:
         with tempfile.TemporaryDirectory() as tmp:
             folder, generator = evaluate.make_city(Path(tmp) / "city", seed, scale)
@@ -73,6 +73,17 @@ def run(quick: bool = False) -> list[dict]:
             _row("indicator_seconds", ind_seconds, "s", "one DuckDB scan of fee_list + mdtrt", scan, note)
         )
         rows.append(_row("analyse_seconds", sum(result.timings.values()), "s", notes=note))
+        whole = int((result.alerts["period"] == indicators.ALL).sum())
+        rows.append(
+            _row(
+                "indicator_alerts",
+                len(result.alerts),
+                "alerts",
+                "entities scored",
+                len(result.scores),
+                f"{note}, scale {scale}; {whole} over the whole period (stored), the rest monthly",
+            )
+        )
     return rows
 
 

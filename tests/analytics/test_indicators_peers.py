@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -181,3 +182,85 @@ def test_zero_mad_falls_back_to_mean_absolute_deviation():
     assert base["peer_median"] == 0.0
     assert base["peer_scale"] == pytest.approx(1.2533 * (0.5 / 7))
     assert list(peers.alerts(rows)["entity_id"]) == ["H00000000006"]
+
+
+def _with(monkeypatch, key: str, value) -> None:
+    prof = get_profile()
+    param = prof.parameters[key]
+    monkeypatch.setitem(prof.parameters, key, type(param)(**{**param.__dict__, "value": value}))
+
+
+def test_min_volume_keeps_small_samples_out_of_alerts_and_baselines(monkeypatch):
+    """indicator.min_volume: an outlier resting on 7 stays neither alerts nor widens the band."""
+    rows = _peer_rows([5.0, 5.5, 6.0, 6.5, 7.0, 5.8, 15.0, 40.0]).assign(volume=[50.0] * 7 + [7.0])
+    assert get_profile()["indicator.min_volume"] == 30
+    cmp = peers.compare(rows).set_index("entity_id")
+    assert not cmp.loc["H00000000007", "alert"]  # 40 days over 7 stays: too few cases
+    assert bool(cmp.loc["H00000000006", "alert"])
+    assert cmp.loc["H00000000006", "peer_n"] == 7  # the small one is not a peer
+    _with(monkeypatch, "indicator.min_volume", 5)
+    cmp = peers.compare(rows).set_index("entity_id")
+    assert bool(cmp.loc["H00000000007", "alert"]) and cmp.loc["H00000000007", "peer_n"] == 8
+
+
+def _insured_rows(indicator: str, values: list[float]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "level": "insured",
+            "entity_id": [f"P{i:05d}" for i in range(len(values))],
+            "fixmedins_code": "",
+            "peer_key": "ALL",
+            "period": ALL,
+            "indicator": indicator,
+            "value": values,
+            "numerator": values,
+            "denominator": 1.0,
+            "volume": float("nan"),
+        }
+    )
+
+
+def test_counts_with_a_zero_median_do_not_alert_on_one_event():
+    """Most persons have no stay: one stay is rare, not anomalous (Poisson floor); five are."""
+    values = [0.0] * 95 + [1.0] * 4 + [5.0]
+    cmp = peers.compare(_insured_rows("inpatient_count", values))
+    alerted = set(cmp.loc[cmp["alert"], "entity_id"])
+    assert alerted == {"P00099"}
+
+
+def test_skewed_totals_are_compared_on_the_log_scale():
+    """Total cost of insured persons is log-normal-ish: twice the median is no outlier, 30× is;
+    the band is given back in yuan and is asymmetric."""
+    rng = np.random.default_rng(3)
+    values = list(np.round(np.exp(rng.normal(6.0, 0.6, 400)), 2)) + [400.0 * 30]
+    cmp = peers.compare(_insured_rows("insured_total_cost", values)).set_index("entity_id")
+    assert bool(cmp.loc["P00400", "alert"])
+    double = cmp["value"].sub(2 * cmp["peer_median"]).abs().idxmin()
+    assert not cmp.loc[double, "alert"]
+    row = cmp.loc["P00400"]
+    assert row["band_high"] - row["peer_median"] > row["peer_median"] - row["band_low"] > 0
+
+
+@pytest.mark.slow
+def test_alert_list_of_a_small_synthetic_city_is_short_and_well_founded():
+    """Scale 0.05 synthetic city: the earlier rules gave ~3,200 alerts (insured persons with one
+    stay, 3 weekend admissions out of 7 …); now every alert rests on enough cases and peers."""
+    from fundguard.analytics import evaluate
+
+    if not evaluate.synth_available():
+        pytest.skip("synthetic-city generator not installed")
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder, _ = evaluate.make_city(Path(tmp) / "c", 303, 0.05, "synth")
+        ind = indicators.compute_indicators(source.open_folder(folder))
+    alerts = peers.alerts(ind)
+    prof = get_profile()
+    assert len(alerts) < 400, alerts.groupby(["level", "indicator"]).size()
+    assert (alerts["peer_n"] >= prof["indicator.min_peer_group"]).all()
+    provider = alerts[alerts["level"] != "insured"]
+    assert (provider["volume"] >= prof["indicator.min_volume"]).all()
+    persons = ind.loc[(ind["level"] == "insured") & (ind["period"] == ALL), "entity_id"].nunique()
+    whole = alerts[(alerts["level"] == "insured") & (alerts["period"] == ALL)]
+    assert whole["entity_id"].nunique() < 0.05 * persons

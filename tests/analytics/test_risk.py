@@ -57,7 +57,9 @@ def test_rule_findings_raise_the_score_of_the_entity_they_point_at(city):
     rank_before = int(base.set_index("entity_id").loc[quiet, "rank"].max())
     row = after[(after["entity_type"] == "institution") & (after["entity_id"] == quiet)].iloc[0]
     assert int(row["rank"]) < rank_before
-    assert any(r["indicator"] == "rule_findings" and r["value"] == 3 for r in json.loads(row["reasons"]))
+    reason = next(r for r in json.loads(row["reasons"]) if r["indicator"] == "rule_amount_share")
+    assert reason["detail"].startswith("3 条") and reason["value"] > reason["peer_baseline"]
+    assert row["rules"] > 0
 
 
 @pytest.mark.slow
@@ -86,16 +88,16 @@ def test_auc_on_an_unseen_minicity_seed_is_at_least_085():
 
 @pytest.mark.slow
 @pytest.mark.skipif(not evaluate.synth_available(), reason="synthetic-city generator not installed")
-def test_auc_on_an_unseen_synthetic_city():
-    """Practitioners and insured persons reach AUC ≥ 0.85 on a small synthetic city. Institutions
-    are measured but not held to 0.85: at this scale there are ~12 of them, half labelled, and their
-    injected patterns are a few visits each (docs/decisions/0010-analytics.md, known gap)."""
-    res = evaluate.evaluate_city(evaluate.EVAL_SEEDS[0], scale=0.3, generator="synth")
+@pytest.mark.parametrize("seed", evaluate.EVAL_SEEDS)
+def test_auc_on_unseen_synthetic_cities_is_at_least_085_for_every_entity_type(seed):
+    """Seeds never used while tuning (evaluate.TUNING_SEEDS); a small city (scale 0.5: 20
+    institutions, ~210 practitioners, ~9,400 insured persons) keeps the test cheap."""
+    res = evaluate.evaluate_city(seed, scale=evaluate.TEST_SCALE, generator="synth")
     metrics = res["metrics"].set_index("entity_type")
-    assert metrics.loc["practitioner", "auc"] >= 0.85, res["metrics"]
-    assert metrics.loc["insured", "auc"] >= 0.85, res["metrics"]
-    assert metrics.loc["institution", "positives"] > 0
-    assert 0.0 <= metrics.loc["institution", "auc"] <= 1.0
+    assert seed not in evaluate.TUNING_SEEDS
+    for etype in ("institution", "practitioner", "insured"):
+        assert metrics.loc[etype, "positives"] > 0, res["metrics"]
+        assert metrics.loc[etype, "auc"] >= 0.85, res["metrics"]
 
 
 def test_evaluate_scores_computes_auc_and_precision_at_k():
@@ -111,3 +113,50 @@ def test_evaluate_scores_computes_auc_and_precision_at_k():
     m = evaluate.evaluate_scores(scores, labels).iloc[0]
     assert m["auc"] == pytest.approx(2 / 3)
     assert m["precision_at_k"] == 0.0 and m["k"] == 1
+
+
+def _signals(shares: dict[str, float], signal: str = "duplicate_trace_share") -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "entity_type": "institution",
+            "entity_id": list(shares),
+            "signal": signal,
+            "share": list(shares.values()),
+            "detail": "",
+        }
+    )
+
+
+def test_evidence_half_share_sets_the_strength_of_a_share(monkeypatch):
+    """risk.evidence_half_share: a share that exceeds the median of its type by exactly this much
+    has strength 0.5; what every entity of the type does (the median) is no evidence."""
+    from fundguard.analytics import risk
+    from fundguard.profiles import get_profile
+
+    prof = get_profile()
+    half = prof["risk.evidence_half_share"]
+    assert half == pytest.approx(0.02)
+    entities = pd.Index(["P1", "P2", "P3", "P4", "P5"])
+    shares = {"P1": 0.003, "P2": 0.003, "P3": 0.003, "P4": 0.003 + half, "P5": 1.0}
+    wide, reasons = risk._evidence(_signals(shares), entities, half)
+    strength = wide["duplicate_trace_share"]
+    assert strength["P1"] == 0.0 and strength["P4"] == pytest.approx(0.5)
+    assert strength["P5"] > 0.95
+    assert set(reasons["entity_id"]) == {"P4", "P5"}
+    param = prof.parameters["risk.evidence_half_share"]
+    monkeypatch.setitem(
+        prof.parameters, "risk.evidence_half_share", type(param)(**{**param.__dict__, "value": 0.2})
+    )
+    assert risk.evidence_strength(pd.Series([0.2]), 0.0, get_profile()["risk.evidence_half_share"])[0] == 0.5
+
+
+def test_a_pharmacy_doing_what_all_pharmacies_do_scores_no_special_evidence(analysed):
+    """Relative-to-largest scaling was rejected (decision 0013): the shop with the most reused
+    trace codes, at the level of the others, must not get a strong special component."""
+    result, anomalies = analysed
+    scores = result.scores[result.scores["entity_type"] == "institution"]
+    shops = scores[scores["entity_id"].str.startswith("P")].set_index("entity_id")
+    bad = anomalies.loc[anomalies["kind"] == "STOCK", "entity_id"].iloc[0]
+    assert shops.loc[bad, "special"] > 0.95
+    # the others resold at most one code (1 % of their few sales): weak, not "as bad as the worst"
+    assert (shops.drop(index=bad)["special"] < 0.5).all(), shops["special"]

@@ -8,7 +8,9 @@ length of stay 平均住院日, visits per person 人次人头比, readmission r
 All sums run in DuckDB SQL over the contract views (``mdtrt``, ``fee_list``, ``setl``,
 ``fixmedins``, ``practitioner``); pandas only divides the few aggregate columns. The result is
 one long table: ``level, entity_id, fixmedins_code, peer_key, period, indicator, value,
-numerator, denominator`` where ``period`` is ``YYYY-MM`` or ``ALL`` (the whole extract).
+numerator, denominator, volume`` where ``period`` is ``YYYY-MM`` or ``ALL`` (the whole extract).
+``volume`` counts the cases behind the value (visits, stays, discharges, persons; NaN for per-person
+counts): an alert needs ``indicator.min_volume`` of them (peers.py).
 """
 
 from __future__ import annotations
@@ -32,6 +34,13 @@ class Indicator:
     numerator: str
     denominator: str | None  # None: the numerator itself is the value
     levels: tuple[str, ...]
+    # Aggregate column counting the cases behind the value (visits, stays, persons); an alert
+    # needs at least ``indicator.min_volume`` of them. None: the value is itself a count.
+    volume: str | None = "n_visits"
+    # A count (就医频次, 住院次数 …): its robust scale has a Poisson floor (peers.py).
+    count: bool = False
+    # A right-skewed total (money or count per entity): compared on the log scale (peers.py).
+    skewed: bool = False
 
 
 PROVIDER = ("institution", "department", "practitioner")
@@ -39,34 +48,58 @@ INDICATORS: dict[str, Indicator] = {
     i.code: i
     for i in (
         Indicator("hospitalisation_rate", "住院率", "n_in", "n_out", ("institution", "department")),
-        Indicator("cost_per_outpatient_visit", "次均门诊费用", "out_fee", "n_out", PROVIDER),
-        Indicator("cost_per_inpatient_visit", "次均住院费用", "in_fee", "n_in", PROVIDER),
+        Indicator("cost_per_outpatient_visit", "次均门诊费用", "out_fee", "n_out", PROVIDER, "n_out"),
+        Indicator("cost_per_inpatient_visit", "次均住院费用", "in_fee", "n_in", PROVIDER, "n_in"),
         Indicator("cost_per_visit", "次均费用", "total_fee", "n_visits", ("practitioner",)),
-        Indicator("total_cost", "医疗总费用", "total_fee", None, ("practitioner",)),
+        Indicator("total_cost", "医疗总费用", "total_fee", None, ("practitioner",), skewed=True),
         Indicator("drug_share", "药占比", "drug_fee", "total_fee", PROVIDER),
         Indicator("consumable_share", "耗材占比", "cons_fee", "total_fee", PROVIDER),
         Indicator("exam_share", "检查化验占比", "exam_fee", "total_fee", PROVIDER),
         Indicator(
-            "avg_length_of_stay", "平均住院日", "los_sum", "n_discharged", ("institution", "department")
+            "avg_length_of_stay",
+            "平均住院日",
+            "los_sum",
+            "n_discharged",
+            ("institution", "department"),
+            "n_discharged",
         ),
         Indicator(
-            "bed_nursing_share", "床位护理费占比", "in_bed_fee", "in_fee", ("institution", "department")
+            "bed_nursing_share",
+            "床位护理费占比",
+            "in_bed_fee",
+            "in_fee",
+            ("institution", "department"),
+            "n_in",
         ),
-        Indicator("visits_per_person", "人次人头比", "n_visits", "n_persons", PROVIDER),
-        Indicator("readmission_rate", "再入院率", "n_readmit", "n_discharged", ("institution", "department")),
-        Indicator("bed_occupancy", "床位使用率", "bed_days", "bed_capacity_days", ("institution",)),
+        Indicator("visits_per_person", "人次人头比", "n_visits", "n_persons", PROVIDER, "n_persons"),
         Indicator(
-            "weekend_admission_share", "周末入院占比", "n_weekend_in", "n_in", ("institution", "department")
+            "readmission_rate",
+            "再入院率",
+            "n_readmit",
+            "n_discharged",
+            ("institution", "department"),
+            "n_discharged",
+        ),
+        Indicator("bed_occupancy", "床位使用率", "bed_days", "bed_capacity_days", ("institution",), "n_in"),
+        Indicator(
+            "weekend_admission_share",
+            "周末入院占比",
+            "n_weekend_in",
+            "n_in",
+            ("institution", "department"),
+            "n_in",
         ),
         Indicator(
             "top_drug_share", "前N位药品占比", "topn_drug_fee", "drug_fee", ("institution", "practitioner")
         ),
-        Indicator("visit_count", "就医频次", "n_visits", None, ("insured",)),
-        Indicator("institution_count", "就诊机构数", "n_institutions", None, ("insured",)),
-        Indicator("insured_total_cost", "医疗总费用", "total_fee", None, ("insured",)),
-        Indicator("pharmacy_purchase_count", "药店购药次数", "n_pharmacy", None, ("insured",)),
-        Indicator("inpatient_count", "住院次数", "n_in", None, ("insured",)),
-        Indicator("readmission_count", "短期再入院次数", "n_readmit", None, ("insured",)),
+        Indicator("visit_count", "就医频次", "n_visits", None, ("insured",), None, True, True),
+        Indicator("institution_count", "就诊机构数", "n_institutions", None, ("insured",), None, True, True),
+        Indicator("insured_total_cost", "医疗总费用", "total_fee", None, ("insured",), None, False, True),
+        Indicator(
+            "pharmacy_purchase_count", "药店购药次数", "n_pharmacy", None, ("insured",), None, True, True
+        ),
+        Indicator("inpatient_count", "住院次数", "n_in", None, ("insured",), None, True, True),
+        Indicator("readmission_count", "短期再入院次数", "n_readmit", None, ("insured",), None, True, True),
     )
 }
 
@@ -273,7 +306,11 @@ def aggregates(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     out["practitioner"] = prac
 
     ins = _grouped(con, "_an_visit", {"entity_id": "psn_no", "fixmedins_code": "''"})
-    ins["peer_key"] = "ALL"
+    # insured persons are compared with persons of the same care pattern in the period: those with
+    # an inpatient stay (住院) and those without (门诊/购药 only) — a stay alone is no anomaly
+    ins["peer_key"] = np.where(
+        pd.to_numeric(ins["n_in"], errors="coerce").fillna(0) > 0, "inpatient", "outpatient"
+    )
     out["insured"] = ins
     return out
 
@@ -317,6 +354,10 @@ def to_long(wide: dict[str, pd.DataFrame]) -> pd.DataFrame:
             else:
                 den = pd.to_numeric(df.get(ind.denominator), errors="coerce").astype(float)
             valid = den > 0
+            if ind.volume is None:
+                vol = pd.Series(np.nan, index=df.index)
+            else:
+                vol = pd.to_numeric(df.get(ind.volume), errors="coerce").fillna(0.0).astype(float)
             part = pd.DataFrame(
                 {
                     "level": level,
@@ -328,6 +369,7 @@ def to_long(wide: dict[str, pd.DataFrame]) -> pd.DataFrame:
                     "value": np.where(valid, num / den.where(valid, 1.0), np.nan),
                     "numerator": num,
                     "denominator": den,
+                    "volume": vol,
                 }
             )
             frames.append(part[valid.to_numpy()])
@@ -341,6 +383,7 @@ def to_long(wide: dict[str, pd.DataFrame]) -> pd.DataFrame:
         "value",
         "numerator",
         "denominator",
+        "volume",
     ]
     if not frames:
         return pd.DataFrame(columns=cols)

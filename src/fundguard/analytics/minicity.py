@@ -34,7 +34,7 @@ def generate(
     seed: int = 7,
     hospitals_per_level: int = 6,
     pharmacies: int = 8,
-    persons: int = 400,
+    persons: int = 1000,
     doctors_per_dept: int = 3,
     months: int = 3,
 ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:

@@ -149,9 +149,26 @@ def sales_over_purchases(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """).df()
 
 
+def duplicate_trace_amounts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Per institution: sales lines that reuse a trace code already sold earlier (the later sales,
+    in fee time order, any pharmacy) — count and amount."""
+    return con.execute("""
+        WITH t AS (
+            SELECT t.drug_trac_codg, t.feedetl_sn, l.fixmedins_code,
+                   l.det_item_fee_sumamt::DOUBLE AS amount,
+                   row_number() OVER (PARTITION BY t.drug_trac_codg ORDER BY l.fee_ocur_time, t.feedetl_sn) AS n
+            FROM trace t JOIN fee_list l ON l.feedetl_sn = t.feedetl_sn
+            WHERE coalesce(l.cnt, 1) > 0
+        )
+        SELECT fixmedins_code, count(*) AS duplicate_trace_lines, sum(amount) AS duplicate_trace_amount
+        FROM t WHERE n > 1 GROUP BY fixmedins_code
+    """).df()
+
+
 def pharmacy_signals(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Per institution: positive stock gap (units, yuan), duplicate-trace count, unmatched items,
-    units sold beyond purchases."""
+    """Per institution with purchase/stock books: positive stock gap (units, yuan), duplicate trace
+    codes (count, later sales and their amount), items sold but never purchased (and items sold),
+    units sold beyond purchases (and units sold)."""
     eq = stock_equation(con)
     gaps = (
         eq[eq["mismatch"] & (eq["gap_units"] > 0)]
@@ -160,13 +177,27 @@ def pharmacy_signals(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     )
     dup = duplicate_trace_codes(con)
     dup_n = dup.explode("fixmedins_codes").groupby("fixmedins_codes").size().rename("duplicate_trace_codes")
+    dup_amount = duplicate_trace_amounts(con).set_index("fixmedins_code")
     un = unmatched_flows(con)
     un_n = (
         un[un["kind"] == "SALE_NO_PURCHASE"].groupby("fixmedins_code").size().rename("sale_no_purchase_items")
     )
-    over = (
-        sales_over_purchases(con).set_index("fixmedins_code")["excess_units"].rename("sales_over_purchases")
+    items = (
+        con.execute("""
+        SELECT fixmedins_code, count(DISTINCT med_list_codg) AS items_sold FROM (
+            SELECT fixmedins_code, med_list_codg FROM fee_list
+            UNION ALL SELECT fixmedins_code, med_list_codg FROM sale_nonins
+        ) WHERE fixmedins_code IN (SELECT fixmedins_code FROM purchase UNION SELECT fixmedins_code FROM stock)
+           OR fixmedins_code IN (SELECT fixmedins_code FROM fixmedins WHERE fixmedins_type = '2')
+        GROUP BY fixmedins_code
+    """)
+        .df()
+        .set_index("fixmedins_code")["items_sold"]
     )
-    out = pd.concat([gaps, dup_n, un_n, over], axis=1).fillna(0.0)
+    sop = sales_over_purchases(con).set_index("fixmedins_code")
+    over = sop["excess_units"].rename("sales_over_purchases")
+    sold = sop["sold"].rename("units_sold")
+    out = pd.concat([gaps, dup_n, dup_amount, un_n, items, over, sold], axis=1)
+    out = out.fillna(0.0)
     out.index.name = "fixmedins_code"
     return out.reset_index()

@@ -3,19 +3,27 @@
 A score combines four components in 0–1, weighted by ``risk.weights``:
 
 - ``deviation`` (指标偏离): the significant deviations only (indicator alerts per
-  ``indicator.*``, period ALL): Σ min(z, ``risk.z_clip``) / ``risk.z_clip`` over alerted
-  indicators, capped at 1 — an entity without any alert gets 0;
-- ``model`` (无监督模型): percentile of PyOD ECOD (or IsolationForest, ``risk.model``) fitted on the
-  matrix of positive robust z-scores of all entities of the type;
-- ``rules`` (规则命中): number and amount of rule findings pointing at the entity (when findings
-  are supplied), each divided by the largest among entities of the type;
-- ``special`` (专项信号): institutions — 进销存 gap amount and duplicate trace codes; practitioners —
-  excess cost over the peer median and the focus list of the ranking; insured — shared events in a
-  collusion ring; institutions also stays with consecutive bed/nursing-only days (挂床); each
-  divided by the largest among entities of the type; the component is the largest of them.
+  ``indicator.*``, period ALL), each counted by how far it goes beyond the alert threshold:
+  Σ (min(z, ``risk.z_clip``) − z_alert) / (``risk.z_clip`` − z_alert), capped at 1 — an entity
+  without any alert gets 0, a barely significant one little;
+- ``model`` (无监督模型): outlier probability of PyOD ECOD (or IsolationForest, ``risk.model``)
+  fitted on the matrix of positive robust z-scores of all entities of the type (PyOD's "unify"
+  probability: ordinary entities get ≈ 0, not a uniform percentile);
+- ``rules`` (规则命中): evidence strength of the amount of rule findings pointing at the entity
+  as a share of its own fees (when findings are supplied);
+- ``special`` (专项信号): evidence signals as shares of the entity's own business —
+  institutions: 挂床 stays among inpatient stays, 进销存 gap, later sales of reused trace codes
+  (一码多销), items sold but never bought (有销无进), units sold beyond purchases (销大于进),
+  excess cost over peers; practitioners: excess cost over peers; insured: events shared with a
+  collusion ring among their visits — combined as 1 − Π(1 − strength).
 
-Every score carries its top reasons: indicator, Chinese label, value, peer baseline (median), group
-size and robust z, most significant first.
+Evidence strength of a share s: e = max(0, s − peer median of s) (what is common among the
+entities of the type is not evidence), strength = e / (e + ``risk.evidence_half_share``). Shares
+are on an absolute scale, so a pharmacy that resold 3 codes out of thousands of sales stays weak
+even when it is the largest such pharmacy (relative-to-largest scaling was rejected, decision 0013).
+
+Every score carries its top reasons: signal or indicator, Chinese label, value, peer baseline
+(median), group size and robust z, most significant first.
 """
 
 from __future__ import annotations
@@ -32,31 +40,30 @@ from fundguard.contract import FINDING_COLUMNS, RISK_SCORE_COLUMNS
 from fundguard.profiles import get_profile
 
 ENTITY_TYPES = ("institution", "practitioner", "insured")
+COMPONENTS = ("deviation", "model", "rules", "special")
 SPECIAL_LABELS = {
-    "stock_gap_amount": "进销存差异金额",
-    "duplicate_trace_codes": "追溯码重复销售数",
-    "sale_no_purchase_items": "有销无进品种数",
-    "sales_over_purchases": "销售超过进货数量",
-    "idle_stays": "连续多日仅有床位护理费的住院人次",
-    "stock_gap_units": "进销存差异数量",
-    "excess_over_peer": "超出同行中位数金额",
-    "ranking_focus": "同级同类同科室排名居前",
-    "ring_shared_events": "团伙共同就诊次数",
-    "rule_findings": "规则命中数",
-    "rule_amount": "规则命中金额",
+    "idle_stay_share": "挂床住院占比（连续多日仅有床位护理费的住院）",
+    "stock_gap_share": "进销存差异金额占比",
+    "duplicate_trace_share": "追溯码重复销售金额占比",
+    "sale_no_purchase_share": "有销无进品种占比",
+    "sales_beyond_purchase_share": "销售超过进货数量占比",
+    "excess_over_peer_share": "超出同行中位数金额占比",
+    "ring_shared_events": "与团伙成员共同就诊次数",
+    "readmission_share": "短期再入院占住院次数比例",
+    "rule_amount_share": "规则命中金额占比",
 }
+SIGNAL_COLUMNS = ["entity_type", "entity_id", "signal", "share", "detail"]
 
 
-def _rel(series: pd.Series) -> pd.Series:
-    """Share of the largest positive value (0 for non-positive values)."""
-    s = series.fillna(0.0).astype(float).clip(lower=0.0)
-    top = float(s.max()) if len(s) else 0.0
-    return s / top if top > 0 else s * 0.0
+def evidence_strength(share: pd.Series, baseline: float, half: float) -> pd.Series:
+    """e / (e + half) with e = max(0, share − baseline)."""
+    e = (share.astype(float) - baseline).clip(lower=0.0).fillna(0.0)
+    return e / (e + half) if half > 0 else (e > 0).astype(float)
 
 
 def _model_scores(z: pd.DataFrame) -> pd.Series:
     prof = get_profile()
-    if len(z) < 5 or z.shape[1] == 0:
+    if len(z) < 5 or z.shape[1] == 0 or not (z.to_numpy() > 0).any():
         return pd.Series(0.0, index=z.index)
     x = z.to_numpy(dtype=float)
     if prof["risk.model"] == "iforest":
@@ -68,61 +75,88 @@ def _model_scores(z: pd.DataFrame) -> pd.Series:
         from pyod.models.ecod import ECOD
 
         raw = ECOD().fit(x).decision_scores_
-    return pd.Series(raw, index=z.index).rank(pct=True, method="average")
+    # PyOD's "unify" probability (Kriegel et al. 2011): erf of the standardised score, ≥ 0
+    from scipy.special import erf
+
+    sd = float(np.std(raw))
+    if sd == 0:
+        return pd.Series(0.0, index=z.index)
+    prob = erf((raw - float(np.mean(raw))) / (sd * np.sqrt(2))).clip(0, 1)
+    return pd.Series(prob, index=z.index)
 
 
-def _reasons(cmp: pd.DataFrame, special: pd.DataFrame, top: int) -> dict[str, str]:
-    """JSON reasons per entity: indicators by robust z, then special signals."""
-    out: dict[str, list] = {}
-    c = cmp[cmp["robust_z"] > 0].sort_values("robust_z", ascending=False)
-    for r in c.itertuples():
-        lst = out.setdefault(r.entity_id, [])
-        if len(lst) < top:
-            lst.append(
-                {
-                    "indicator": r.indicator,
-                    "label": INDICATORS[r.indicator].label_zh,
-                    "value": round(float(r.value), 4),
-                    "peer_baseline": round(float(r.peer_median), 4),
-                    "peer_group_size": int(r.peer_n),
-                    "robust_z": round(float(r.robust_z), 2),
-                    "alert": bool(r.alert),
-                }
-            )
-    special_reasons: dict[str, list] = {}
-    for col in special.columns:
-        base = float(special[col].median())
-        for entity, val in special[col].items():
-            if val and val > 0:
-                special_reasons.setdefault(entity, []).append(
-                    {
-                        "indicator": col,
-                        "label": SPECIAL_LABELS.get(col, col),
-                        "value": round(float(val), 2),
-                        "peer_baseline": round(base, 2),
-                        "peer_group_size": int(len(special)),
-                    }
-                )
-    entities = set(out) | set(special_reasons)
-    return {
-        e: json.dumps(
-            (special_reasons.get(e, []) + out.get(e, []))[: top + len(special_reasons.get(e, []))],
-            ensure_ascii=False,
+def _evidence(signals: pd.DataFrame, entities: pd.Index, half: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per entity and signal: strength (wide) and the reason rows (long, strength > 0 only)."""
+    if signals.empty:
+        return pd.DataFrame(index=entities), pd.DataFrame(
+            columns=[*SIGNAL_COLUMNS, "strength", "baseline", "n"]
         )
-        for e in entities
-    }
+    parts, wide = [], {}
+    for signal, sub in signals.groupby("signal", sort=True):
+        sub = sub.drop_duplicates("entity_id").set_index("entity_id")
+        base = float(sub["share"].median())
+        given = sub["strength"] if "strength" in sub else pd.Series(np.nan, index=sub.index)
+        strength = given.astype(float).fillna(evidence_strength(sub["share"], base, half))
+        wide[signal] = strength.reindex(entities).fillna(0.0)
+        parts.append(
+            sub.drop(columns=["strength"], errors="ignore")
+            .assign(strength=strength, baseline=base, n=len(sub))
+            .reset_index()
+        )
+    long = pd.concat(parts, ignore_index=True)
+    return pd.DataFrame(wide, index=entities), long[long["strength"] > 0]
+
+
+def _reasons(cmp: pd.DataFrame, evidence: pd.DataFrame, top: int) -> dict[str, str]:
+    """JSON reasons per entity: evidence signals (strongest first), then indicators by robust z."""
+    out: dict[str, list] = {}
+    for r in evidence.sort_values("strength", ascending=False).itertuples():
+        out.setdefault(str(r.entity_id), []).append(
+            {
+                "indicator": r.signal,
+                "label": SPECIAL_LABELS.get(r.signal, r.signal),
+                "value": round(float(r.share), 4),
+                "peer_baseline": round(float(r.baseline), 4),
+                "peer_group_size": int(r.n),
+                "strength": round(float(r.strength), 3),
+                "detail": str(r.detail),
+            }
+        )
+    c = cmp[cmp["robust_z"] > 0].sort_values(["alert", "robust_z"], ascending=[False, False])
+    counted: dict[str, int] = {}
+    for r in c.itertuples():
+        if counted.get(r.entity_id, 0) >= top:
+            continue
+        counted[r.entity_id] = counted.get(r.entity_id, 0) + 1
+        out.setdefault(str(r.entity_id), []).append(
+            {
+                "indicator": r.indicator,
+                "label": INDICATORS[r.indicator].label_zh,
+                "value": round(float(r.value), 4),
+                "peer_baseline": round(float(r.peer_median), 4),
+                "peer_group_size": int(r.peer_n),
+                "robust_z": round(float(r.robust_z), 2),
+                "alert": bool(r.alert),
+            }
+        )
+    return {e: json.dumps(v, ensure_ascii=False) for e, v in out.items()}
 
 
 def score_entities(
-    ind: pd.DataFrame, special: dict[str, pd.DataFrame] | None = None, findings: pd.DataFrame | None = None
+    ind: pd.DataFrame, special: pd.DataFrame | None = None, findings: pd.DataFrame | None = None
 ) -> pd.DataFrame:
-    """``risk_scores.csv`` rows plus the component columns (for evaluation and the UI)."""
+    """``risk_scores.csv`` rows plus the component columns (for evaluation and the UI).
+
+    ``special``: evidence signals in long form (``SIGNAL_COLUMNS``), see ``service._special_signals``."""
     prof = get_profile()
     weights = prof["risk.weights"]
     clip = float(prof["risk.z_clip"])
+    zmin = float(prof["indicator.significant_deviation_robust_z"])
     top = int(prof["risk.top_reasons"])
-    special = special or {}
-    cmp_all = peers.compare(ind[ind["period"] == ALL])
+    half = float(prof["risk.evidence_half_share"])
+    special = special if special is not None else pd.DataFrame(columns=SIGNAL_COLUMNS)
+    whole = ind[ind["period"] == ALL]
+    cmp_all = peers.compare(whole)
     frames = []
     for etype in ENTITY_TYPES:
         cmp = cmp_all[cmp_all["level"] == etype]
@@ -134,45 +168,60 @@ def score_entities(
             .pivot_table(index="entity_id", columns="indicator", values="zp", fill_value=0.0)
             .reindex(entities, fill_value=0.0)
         )
-        spec = special.get(etype, pd.DataFrame(index=entities)).reindex(entities).fillna(0.0)
-        spec = spec.join(_rule_counts(findings, etype).reindex(entities).fillna(0.0))
         comp = pd.DataFrame(index=entities)
-        alerted = cmp[cmp["alert"]].assign(zc=lambda d: d["robust_z"].clip(upper=clip) / clip)
+        alerted = cmp[cmp["alert"]].assign(
+            zc=lambda d: ((d["robust_z"].clip(upper=clip) - zmin) / max(clip - zmin, 1e-9)).clip(lower=0.0)
+        )
         comp["deviation"] = (
             alerted.groupby("entity_id")["zc"].sum().reindex(entities).fillna(0.0).clip(upper=1.0)
         )
         comp["model"] = _model_scores(z)
-        rule_cols = [c for c in ("rule_findings", "rule_amount") if c in spec]
+        signals = special[special["entity_type"] == etype]
+        rules = _rule_shares(findings, etype, whole)
+        rule_strength, rule_reasons = _evidence(rules, entities, half)
         comp["rules"] = (
-            pd.concat([_rel(spec[c]) for c in rule_cols], axis=1).max(axis=1) if rule_cols else 0.0
+            rule_strength.max(axis=1) if not rule_strength.empty and rule_strength.shape[1] else 0.0
         )
-        other = [c for c in spec.columns if c not in rule_cols]
-        other = [c for c in other if (spec[c] > 0).any()]
-        comp["special"] = pd.concat([_rel(spec[c]) for c in other], axis=1).max(axis=1) if other else 0.0
-        comp["score"] = sum(
-            float(weights.get(k, 0.0)) * comp[k] for k in ("deviation", "model", "rules", "special")
-        )
+        strength, reasons_long = _evidence(signals, entities, half)
+        comp["special"] = 1.0 - (1.0 - strength).prod(axis=1) if strength.shape[1] else 0.0
+        comp["score"] = sum(float(weights.get(k, 0.0)) * comp[k] for k in COMPONENTS)
         comp["score"] = comp["score"].round(6)
-        reasons = _reasons(cmp, spec.loc[:, (spec > 0).any()], top)
+        reasons = _reasons(cmp, pd.concat([reasons_long, rule_reasons], ignore_index=True), top)
         comp["reasons"] = [reasons.get(e, "[]") for e in comp.index]
         comp["entity_type"] = etype
         comp = comp.reset_index().sort_values(["score", "entity_id"], ascending=[False, True])
         comp["rank"] = np.arange(1, len(comp) + 1)
         frames.append(comp)
     if not frames:
-        return pd.DataFrame(columns=[*RISK_SCORE_COLUMNS, "deviation", "model", "rules", "special"])
+        return pd.DataFrame(columns=[*RISK_SCORE_COLUMNS, *COMPONENTS])
     out = pd.concat(frames, ignore_index=True)
-    return out[[*RISK_SCORE_COLUMNS, "deviation", "model", "rules", "special"]]
+    return out[[*RISK_SCORE_COLUMNS, *COMPONENTS]]
 
 
-def _rule_counts(findings: pd.DataFrame | None, etype: str) -> pd.DataFrame:
+def _rule_shares(findings: pd.DataFrame | None, etype: str, whole: pd.DataFrame) -> pd.DataFrame:
+    """Rule findings per entity as evidence: amount pointing at it ÷ its own fees."""
     col = {"institution": "fixmedins_code", "practitioner": "prac_psn_code", "insured": "psn_no"}[etype]
     if findings is None or findings.empty or col not in findings:
-        return pd.DataFrame()
+        return pd.DataFrame(columns=SIGNAL_COLUMNS)
+    indicator = "insured_total_cost" if etype == "insured" else "drug_share"
+    column = "value" if etype == "insured" else "denominator"
+    sub = whole[(whole["level"] == etype) & (whole["indicator"] == indicator)]
+    fee = sub.set_index("entity_id")[column].astype(float)
     f = findings[findings[col].notna() & (findings[col].astype(str) != "")]
     amount = pd.to_numeric(f.get("amount"), errors="coerce").fillna(0.0)
-    g = f.assign(amount=amount).groupby(col)
-    return pd.DataFrame({"rule_findings": g.size().astype(float), "rule_amount": g["amount"].sum()})
+    g = f.assign(amount=amount).groupby(f[col].astype(str))
+    count = g.size().reindex(fee.index).fillna(0.0)
+    total = g["amount"].sum().reindex(fee.index).fillna(0.0)
+    share = (total / fee.where(fee > 0)).dropna()
+    return pd.DataFrame(
+        {
+            "entity_type": etype,
+            "entity_id": share.index.astype(str),
+            "signal": "rule_amount_share",
+            "share": share.clip(upper=1.0).to_numpy(),
+            "detail": [f"{int(count[e])} 条，{total[e]:.2f} 元" for e in share.index],
+        }
+    )
 
 
 def overuse_findings(ind: pd.DataFrame) -> pd.DataFrame:
