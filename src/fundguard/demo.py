@@ -1,8 +1,10 @@
 """``fundguard demo``: from nothing to a running, audited synthetic city (演示).
 
 Steps: create the store → generate a labelled synthetic city → ingest it → import the rule
-knowledge and audit → compute risk scores → create one demo login per role → serve the web
-app and print its URL and the logins. Every step uses the same services as the real commands.
+knowledge and audit → compute risk scores → play a bureau's first weeks of work on the results
+(reviews, clues, cases, tips, agreements, inspections, credit: ``demo_workflows``) → create one
+demo login per role → serve the web app and print its URL and the logins. Every step uses the
+same services as the real commands.
 """
 
 from __future__ import annotations
@@ -23,6 +25,26 @@ DEMO_USERS = [
     ("inspector", "inspector", "执法检查人员", "3204", None),
     ("leader", "leader", "只读领导", "3204", None),
 ]
+
+
+DEMO_COUNT_LABELS = {
+    "verdicts": "复核结论",
+    "clues": "线索",
+    "cases": "案件",
+    "evidence": "证据",
+    "points": "记分",
+    "problems": "整改问题",
+    "publications": "信息公开",
+    "credit_events": "信用事件",
+    "tips": "举报",
+    "agreements": "服务协议",
+    "applications": "定点申请",
+    "inspectors": "执法人员",
+    "random_plans": "双随机计划",
+    "flight_plans": "飞行检查",
+    "self_checks": "自查任务",
+    "credit_evaluations": "信用评价",
+}
 
 
 def _demo_password() -> str:
@@ -83,31 +105,42 @@ def demo(
     home = settings.home_dir
     console.rule("fundguard 演示 demo")
     migrate.upgrade()
-    console.print(f"[1/6] 关系库就绪 store ready: {settings.effective_database_url.split('@')[-1]}")
+    console.print(f"[1/7] 关系库就绪 store ready: {settings.effective_database_url.split('@')[-1]}")
 
     city = home / "demo-city"
     summary = generate(city, scale=scale, seed=seed)
     console.print(
-        f"[2/6] 合成城市 synthetic city → {city}: {summary.rows.get('fee_list', 0)} 条费用明细, "
+        f"[2/7] 合成城市 synthetic city → {city}: {summary.rows.get('fee_list', 0)} 条费用明细, "
         f"{sum(summary.labels.values())} 条注入违规"
     )
 
     report = ingest_folder(city, actor="demo")
     loaded = sum(t.loaded for t in report.tables.values())
     quarantined = sum(t.quarantined for t in report.tables.values())
-    console.print(f"[3/6] 接入 ingest: {loaded} 行入湖, {quarantined} 行隔离")
+    console.print(f"[3/7] 接入 ingest: {loaded} 行入湖, {quarantined} 行隔离")
 
     from fundguard.rules import service as rules
 
     result = rules.audit(None, home / "demo-out", actor="demo")
-    console.print(f"[4/6] 审核 audit: {result.findings.num_rows} 条规则命中 → {home / 'demo-out'}")
+    console.print(f"[4/7] 审核 audit: {result.findings.num_rows} 条规则命中 → {home / 'demo-out'}")
 
     from fundguard.analytics import service as analytics
 
     analysis, files, _ = analytics.risk_folder(None, home / "demo-out")
     console.print(
-        f"[5/6] 风险评分 risk scores: {len(analysis.scores)} 个对象, {len(analysis.alerts)} 条指标预警 → "
+        f"[5/7] 风险评分 risk scores: {len(analysis.scores)} 个对象, {len(analysis.alerts)} 条指标预警 → "
         f"{files.get('risk_scores', home / 'demo-out')}"
+    )
+
+    from fundguard import demo_workflows
+
+    with console.status("[6/7] 演示业务数据 demo workflows …") as status:
+        counts = demo_workflows.seed(
+            city, progress=lambda step: status.update(f"[6/7] 演示业务数据 {step} …")
+        )
+    console.print(
+        "[6/7] 演示业务数据 demo workflows: "
+        + "，".join(f"{DEMO_COUNT_LABELS.get(k, k)} {v}" for k, v in counts.items())
     )
 
     logins = _create_demo_users(_first_hospital(city))
@@ -120,7 +153,7 @@ def demo(
     (home / "demo-logins.txt").write_text(
         "\n".join(f"{u}\t{p}\t{label}" for u, p, label in logins) + "\n", encoding="utf-8"
     )
-    console.print(f"[6/6] 网页端 web app: http://{host}:{port}/  （账号另存于 {home / 'demo-logins.txt'}）")
+    console.print(f"[7/7] 网页端 web app: http://{host}:{port}/  （账号另存于 {home / 'demo-logins.txt'}）")
     if serve:
         import uvicorn
 
