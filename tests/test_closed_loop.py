@@ -9,8 +9,8 @@ Only public service functions and the HTTP API are used; the pre-check internals
 The claim after the decision is sent once ``precheck.reload_check_seconds`` (the pre-check's
 documented freshness bound for suspension periods, precheck/README.md) have passed since the change.
 
-Known defect (strict xfail, ``StaleKnowledge``): the pre-check answers that claim with the knowledge
-it had before the suspension; see the reason below. Every other step is asserted as usual.
+A pre-check that answers that claim with knowledge older than its freshness bound fails with
+``StaleKnowledge`` (a background reload that serves the old snapshot first did exactly that once).
 """
 
 from __future__ import annotations
@@ -36,16 +36,6 @@ class StaleKnowledge(AssertionError):
     """The pre-check answered with knowledge older than its documented freshness bound."""
 
 
-STALE = (
-    "precheck/reload.py current(): once reload_check_seconds have passed it sets _state['checked_at'] "
-    "to now and starts _check_in_background, whose _check(db_url, force=False) then returns at once "
-    "('another thread checked while we waited': now - checked_at < ttl), so with ttl > 0 a running "
-    "process never rebuilds its snapshot (new suspensions, rule versions, switches, lake batches are "
-    "not seen until restart or reload.refresh()); and even with a working check, stale-while-revalidate "
-    "answers the first request after a change or an idle period with the old snapshot"
-)
-
-
 @pytest.fixture
 def precheck_state():
     """Wait for the pre-check's background writers before the test's store goes away."""
@@ -55,7 +45,6 @@ def precheck_state():
     reload.reset()
 
 
-@pytest.mark.xfail(raises=StaleKnowledge, strict=True, reason=STALE)
 def test_rule_hit_to_confirmed_case_to_points_to_blocked_claim(store, tmp_path, precheck_state):
     from fundguard.auth import service as auth
     from fundguard.calendar_admin.service import calendar
