@@ -1,12 +1,16 @@
 """Pre-check latency: uvicorn (2 workers) on a free loopback port, bounded async httpx load.
 
-Realistic visits of 10–40 fee lines are posted at a target rate (~1,000 req/s full, lower quick),
-count- and time-limited; reports throughput, p50 and p99, against ``GET /healthz`` of the same app.
+Realistic visits of 10–40 fee lines are posted at a target rate (1,000 req/s full, 500 quick),
+count- and time-limited, by a minimal keep-alive HTTP/1.1 client (cheap per request, so the shared
+cores go to the server); reports throughput, p50 and p99, against ``GET /healthz`` of the same app
+measured the same way (before and after; the more loaded of the two is kept). Also in-process: the
+fast path per visit against the SQL templates per request (the 0011 design) on the same knowledge.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import socket
@@ -19,6 +23,9 @@ from pathlib import Path
 import httpx
 
 INST = "H11010500001"
+# 1,000 requests/s come from many institutions: one key each keeps every key under the profile's
+# per-key rate limit (precheck.rate_limit_per_minute), as in production.
+INSTITUTIONS = [f"H110105{i:05d}" for i in range(1, 21)]
 TARGET_P99_MS = 10.0
 
 
@@ -45,7 +52,11 @@ def _prepare(home: Path, full_knowledge: bool) -> str:
         else:
             rules_service.import_set(s, "platform")
         raw, _ = auth_service.create_api_key(s, INST, actor="bench")
+        KEYS.update({code: auth_service.create_api_key(s, code, actor="bench")[0] for code in INSTITUTIONS})
     return raw
+
+
+KEYS: dict[str, str] = {}
 
 
 def _visit(rng: random.Random, i: int) -> dict:
@@ -81,40 +92,88 @@ def _visit(rng: random.Random, i: int) -> dict:
     }
 
 
-async def _load(url: str, method: str, bodies: list, headers: dict, rate: float, seconds: float, count: int):
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its descendants (Linux /proc; 0.0 elsewhere)."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+def _measured(proc, load) -> dict:
+    """Run one load and add the server's CPU milliseconds per answered request (robust on a shared machine)."""
+    before = _cpu_seconds(proc.pid)
+    result = asyncio.run(load)
+    result["cpu_ms"] = (_cpu_seconds(proc.pid) - before) * 1000 / max(result["n"], 1)
+    return result
+
+
+def _request_bytes(host: str, port: int, method: str, path: str, body: dict | None, headers: dict) -> bytes:
+    data = json.dumps(body, ensure_ascii=False).encode() if body is not None else b""
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}:{port}", "Connection: keep-alive"]
+    lines += [f"{k}: {v}" for k, v in headers.items()]
+    if body is not None:
+        lines += ["Content-Type: application/json", f"Content-Length: {len(data)}"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + data
+
+
+async def _load(
+    host: str, port: int, payloads: list[bytes], rate: float, seconds: float, count: int, conns: int = 32
+):
+    """Open-loop load on keep-alive connections with a minimal HTTP/1.1 client (far cheaper per request
+    than an HTTP library, so the 2 shared cores go to the server). Latency counts from the moment a
+    request was due, so queueing in the client is not hidden (no coordinated omission)."""
+    pool: asyncio.Queue = asyncio.Queue()
+    for _ in range(conns):
+        pool.put_nowait(await asyncio.open_connection(host, port))
     latencies: list[float] = []
     errors = 0
-    sem = asyncio.Semaphore(64)
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    async with httpx.AsyncClient(limits=limits, timeout=10) as client:
 
-        async def one(body):
-            nonlocal errors
-            async with sem:
-                t = time.perf_counter()
-                try:
-                    if method == "POST":
-                        r = await client.post(url, json=body, headers=headers)
-                    else:
-                        r = await client.get(url)
-                except httpx.HTTPError:
-                    errors += 1
-                    return
-                latencies.append((time.perf_counter() - t) * 1000)
-                if r.status_code != 200:
-                    errors += 1
+    async def one(payload: bytes, due: float) -> None:
+        nonlocal errors
+        reader, writer = await pool.get()
+        try:
+            writer.write(payload)
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = int(head[9:12])
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line[:15].lower() == b"content-length:":
+                    length = int(line[15:])
+            if length:
+                await reader.readexactly(length)
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
+            errors += 1
+            writer.close()
+            pool.put_nowait(await asyncio.open_connection(host, port))
+            return
+        latencies.append((time.perf_counter() - due) * 1000)
+        if status != 200:
+            errors += 1
+        pool.put_nowait((reader, writer))
 
-        tasks, start = [], time.perf_counter()
-        for i in range(count):
-            due = start + i / rate
-            if due - start > seconds:
-                break
-            delay = due - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(bodies[i % len(bodies)])))
-        await asyncio.gather(*tasks)
-        elapsed = time.perf_counter() - start
+    tasks, start = [], time.perf_counter()
+    for i in range(count):
+        due = start + i / rate
+        if due - start > seconds:
+            break
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(payloads[i % len(payloads)], due)))
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - start
+    while not pool.empty():
+        _, writer = pool.get_nowait()
+        writer.close()
     latencies.sort()
     pct = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] if latencies else float("nan")  # noqa: E731
     return {
@@ -124,6 +183,53 @@ async def _load(url: str, method: str, bodies: list, headers: dict, rate: float,
         "p99": pct(0.99),
         "errors": errors,
     }
+
+
+def _in_process(raw_bodies: list[dict], full_knowledge: bool) -> list[dict]:
+    """Evaluation cost per visit in this process: the fast path against the SQL templates per request
+    (the 0011 design), same snapshot knowledge; and the whole service call (auth excluded)."""
+    from fundguard import db
+    from fundguard.precheck import evaluator, reload, service
+    from fundguard.precheck.schemas import PrecheckRequest
+    from fundguard.profiles import get_profile
+    from fundguard.rules import engine
+    from fundguard.rules import service as rules_service
+
+    snap = reload.refresh()
+    visits = [service.visit_rows(PrecheckRequest.model_validate(b)) for b in raw_bodies]
+    n = 400
+    t = time.perf_counter()
+    for i in range(n):
+        evaluator.evaluate(snap, visits[i % len(visits)])
+    fast_ms = (time.perf_counter() - t) / n * 1000
+    with db.session_scope() as s:
+        knowledge = rules_service.load_knowledge(s)
+    params = evaluator.precheck_params(engine.rule_params(get_profile()))
+    templates = [x for x in engine.templates_to_run(knowledge) if x not in evaluator.BATCH_ONLY_TEMPLATES]
+    sql = evaluator._build_sql(knowledge, params, reload.master_tables(), templates)
+    m = 10
+    t = time.perf_counter()
+    for i in range(m):
+        evaluator._evaluate_sql(sql, visits[i])
+    sql_ms = (time.perf_counter() - t) / m * 1000
+    sql.con.close()
+    caller = service.Caller(0, INST)
+    reqs = [PrecheckRequest.model_validate(dict(b, scene="pre")) for b in raw_bodies]
+    t = time.perf_counter()
+    for i in range(n):
+        with db.session_scope() as s:
+            service.precheck(s, caller, reqs[i % len(reqs)])
+    service_ms = (time.perf_counter() - t) / n * 1000
+    knowledge_note = "all rule sets" if full_knowledge else "platform rules only"
+    return [
+        {"name": "precheck evaluate in-process (fast path)", "value": round(fast_ms, 3), "unit": "ms/visit",
+         "baseline_name": "same visits, SQL templates per request (0011)", "baseline_value": round(sql_ms, 1),
+         "ratio": round(fast_ms / sql_ms, 4) if sql_ms else None, "notes": f"{knowledge_note}; 10–40 lines per visit"},
+        {"name": "precheck service call in-process", "value": round(service_ms, 3), "unit": "ms/visit",
+         "baseline_name": "fast path evaluate only", "baseline_value": round(fast_ms, 3),
+         "ratio": round(service_ms / fast_ms, 2) if fast_ms else None,
+         "notes": "validation excluded; history lookups, severity mapping, audit of blocks, one store session"},
+    ]  # fmt: skip
 
 
 def run(quick: bool) -> list[dict]:
@@ -147,12 +253,23 @@ def run(quick: bool) -> list[dict]:
         rng = random.Random(1)
         bodies = [_visit(rng, i) for i in range(200)]
         headers = {"X-API-Key": raw}
-        for _ in range(2):  # warm both workers' snapshots
+        for _ in range(4):  # warm both workers' snapshots
             for b in bodies[:10]:
                 httpx.post(f"{base}/api/v1/precheck", json=b, headers=headers, timeout=120)
-        rate, seconds, count = (200.0, 5.0, 1000) if quick else (1000.0, 20.0, 20000)
-        pc = asyncio.run(_load(f"{base}/api/v1/precheck", "POST", bodies, headers, rate, seconds, count))
-        noop = asyncio.run(_load(f"{base}/healthz", "GET", [None], {}, rate, seconds, count))
+        rate, seconds, count = (500.0, 6.0, 3000) if quick else (1000.0, 20.0, 20000)
+        posts = []
+        for i, b in enumerate(bodies):
+            inst = INSTITUTIONS[i % len(INSTITUTIONS)]
+            body = dict(b, mdtrt=dict(b["mdtrt"], fixmedins_code=inst))
+            posts.append(
+                _request_bytes("127.0.0.1", port, "POST", "/api/v1/precheck", body, {"X-API-Key": KEYS[inst]})
+            )
+        gets = [_request_bytes("127.0.0.1", port, "GET", "/healthz", None, {})]
+        noop = _measured(proc, _load("127.0.0.1", port, gets, rate, seconds, count))
+        pc = _measured(proc, _load("127.0.0.1", port, posts, rate, seconds, count))
+        noop2 = _measured(proc, _load("127.0.0.1", port, gets, rate, seconds, count))
+        if noop2["p99"] > noop["p99"]:  # the machine is shared: keep the baseline run that was more loaded
+            noop = noop2
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -160,7 +277,12 @@ def run(quick: bool) -> list[dict]:
     knowledge = "platform rules only" if quick else "all rule sets"
     note = f"{knowledge}; log {home / 'uvicorn.log'}; target {rate:.0f} req/s, {pc['n']} requests, {pc['errors']} non-200"
     ratio = lambda a, b: round(a / b, 3) if b else None  # noqa: E731
-    return [
+    in_process = _in_process(bodies[:50], full_knowledge=not quick)
+    cpu_note = "server (2 uvicorn workers) user+system CPU per answered request; 2,000 ms / value = requests/s two dedicated cores could serve"
+    return in_process + [
+        {"name": "precheck server CPU", "value": round(pc["cpu_ms"], 3), "unit": "ms/request",
+         "baseline_name": "healthz server CPU", "baseline_value": round(noop["cpu_ms"], 3),
+         "ratio": ratio(pc["cpu_ms"], noop["cpu_ms"]), "notes": cpu_note},
         {"name": "precheck throughput", "value": round(pc["rps"], 1), "unit": "req/s",
          "baseline_name": "healthz throughput", "baseline_value": round(noop["rps"], 1),
          "ratio": ratio(pc["rps"], noop["rps"]), "notes": note},

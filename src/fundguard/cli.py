@@ -48,6 +48,7 @@ DOMAIN_CLIS = [
     "fundguard.web.cli",
     "fundguard.agreements.cli",
     "fundguard.inspections.cli",
+    "fundguard.precheck.cli",
     "fundguard.demo",
 ]
 

@@ -18,6 +18,7 @@ def api(store):
     """(client, raw_key) for institution INST; platform rules (SUS-P01, PRC-P01, DUP-P01 …) imported."""
     reload.reset()
     service.BUCKET.reset()
+    service.KEYS.clear()
     with db.session_scope() as s:
         rules_service.import_set(s, "platform")
         raw, _ = auth_service.create_api_key(s, INST, actor="test")

@@ -71,3 +71,34 @@ def test_disable_rule_while_requests_run(api):
     assert new.key != old_key
     assert statuses and set(statuses) == {200}
     assert after["decision"] == "pass" and after["findings"] == []
+
+
+def test_knowledge_reloads_by_itself_after_the_period(api, monkeypatch):
+    """No explicit refresh: a request after the check period runs the knowledge check, so the rule
+    switch shows at once (period 0 here) while every request keeps answering 200."""
+    import time
+
+    from fundguard.profiles import get_profile
+
+    client, raw = api
+    body = visit([line("F1", pric=30, det_item_fee_sumamt=30, pric_uplmt_amt=20)])
+    h = {"X-API-Key": raw}
+    assert [
+        f["rule_code"] for f in client.post("/api/v1/precheck", json=body, headers=h).json()["findings"]
+    ] == ["PRC-P01"]
+    profile = get_profile()
+    real = profile.__class__.__getitem__
+    monkeypatch.setattr(
+        profile.__class__,
+        "__getitem__",
+        lambda self, key: 0 if key == "precheck.reload_check_seconds" else real(self, key),
+    )
+    with db.session_scope() as s:
+        rules_service.set_enabled(s, "PRC-P01", False, actor="test")
+    deadline, codes = time.monotonic() + 20, ["PRC-P01"]
+    while codes and time.monotonic() < deadline:
+        r = client.post("/api/v1/precheck", json=body, headers=h)
+        assert r.status_code == 200
+        codes = [f["rule_code"] for f in r.json()["findings"]]
+        time.sleep(0.05)
+    assert codes == []

@@ -6,19 +6,34 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from fundguard.timeutil import TZ
+
+# Codes arrive as text; a bare JSON number (gend: 1) is accepted and kept as text (``coerce_numbers_to_str``
+# on every model). Text must be storable: no NUL character (the pattern) and valid UTF-8 (pydantic
+# rejects lone surrogates itself).
+NO_NUL = r"^[^\x00]*$"
+TEXT = ConfigDict(extra="allow", coerce_numbers_to_str=True)
 
 
-def _code(value):
-    """Codes arrive as text; a bare JSON number (gend: 1) is accepted and kept as text."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return value
+def _local_time(value: datetime) -> datetime:
+    """Local Asia/Shanghai time to the second (the contract's YYYY-MM-DD HH:MM:SS)."""
+    if value.tzinfo is not None:
+        try:
+            value = value.astimezone(TZ).replace(tzinfo=None)
+        except (OverflowError, ValueError):
+            raise ValueError("时间超出可表示的范围") from None
+    return value.replace(microsecond=0)
 
 
-Code = Annotated[str, BeforeValidator(_code), Field(min_length=1, max_length=64)]
-OptCode = Annotated[str | None, BeforeValidator(_code), Field(default=None, max_length=200)]
+Text = Annotated[str, Field(pattern=NO_NUL)]
+Code = Annotated[str, Field(min_length=1, max_length=64, pattern=NO_NUL)]
+OptCode = Annotated[str | None, Field(default=None, max_length=200, pattern=NO_NUL)]
 Money = Annotated[Decimal, Field(ge=-10_000_000, le=10_000_000, max_digits=18, decimal_places=4)]
+Money2 = Annotated[Decimal, Field(ge=-10_000_000, le=10_000_000, max_digits=18, decimal_places=2)]
+LocalTime = Annotated[datetime, AfterValidator(_local_time)]
+PlainDate = date
 
 EXAMPLE_REQUEST = {
     "scene": "pre",
@@ -67,22 +82,30 @@ EXAMPLE_ANSWER = {
 class Mdtrt(BaseModel):
     """就诊信息（mdtrt 表字段）。"""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = TEXT
 
     mdtrt_id: Code = Field(description="就诊ID", examples=["MD20260301001"])
     psn_no: Code = Field(description="人员编号", examples=["P0001"])
     gend: Code = Field(description="性别（1 男，2 女，0/9 未知）", examples=["1"])
     age: int | None = Field(default=None, ge=0, le=150, description="年龄（岁）；与出生日期 brdy 二选一")
-    brdy: date | None = Field(default=None, description="出生日期 YYYY-MM-DD")
+    brdy: PlainDate | None = Field(default=None, description="出生日期 YYYY-MM-DD")
     insutype: OptCode = Field(default=None, description="险种类型")
     fixmedins_code: Code = Field(description="定点医药机构编号（须与接口密钥所属机构一致）")
     med_type: Code = Field(
         description="医疗类别（11 普通门诊，14 门诊慢特病，21 普通住院，41 定点药店购药…）"
     )
-    begntime: datetime = Field(description="开始时间 YYYY-MM-DD HH:MM:SS")
-    endtime: datetime | None = Field(default=None, description="结束时间")
+    begntime: LocalTime = Field(
+        description="开始时间 YYYY-MM-DD HH:MM:SS（带时区时换算为北京时间，精确到秒）"
+    )
+    endtime: LocalTime | None = Field(default=None, description="结束时间")
     hosp_lv: OptCode = Field(default=None, description="医院等级")
     adm_dept_name: OptCode = Field(default=None, description="入院科室名称")
+    dscg_dept_name: OptCode = Field(default=None, description="出院科室名称")
+    dscg_maindiag_code: OptCode = Field(
+        default=None, description="出院主诊断代码（缺省时取 maindiag_flag=1 的诊断）"
+    )
+    dscg_maindiag_name: OptCode = Field(default=None, description="出院主诊断名称")
+    chfpdr_code: OptCode = Field(default=None, description="主诊医师代码")
     ipt_days: int | None = Field(default=None, ge=0, le=100000, description="住院天数")
 
     @model_validator(mode="after")
@@ -98,7 +121,7 @@ class Mdtrt(BaseModel):
 class Diag(BaseModel):
     """诊断信息（diag 表字段）。"""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = TEXT
 
     diag_code: Code = Field(description="诊断代码")
     diag_name: OptCode = Field(default=None, description="诊断名称")
@@ -109,31 +132,33 @@ class Diag(BaseModel):
 class Oprn(BaseModel):
     """手术操作（oprn 表字段）。"""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = TEXT
 
     oprn_oprt_code: Code = Field(description="手术操作代码")
     oprn_oprt_name: OptCode = Field(default=None, description="手术操作名称")
-    oprn_oprt_date: date | None = Field(default=None, description="手术操作日期")
+    oprn_oprt_date: PlainDate | None = Field(default=None, description="手术操作日期")
     main_oprn_flag: OptCode = Field(default=None, description="主手术标志")
 
 
 class FeeLine(BaseModel):
     """费用明细（fee_list 表字段）。"""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = TEXT
 
     feedetl_sn: Code = Field(description="费用明细流水号")
     med_list_codg: Code = Field(description="医疗目录编码")
     cnt: Money = Field(description="数量")
     pric: Money = Field(description="单价（元）")
-    det_item_fee_sumamt: Money = Field(description="明细项目费用总额（元）")
-    fee_ocur_time: datetime = Field(description="费用发生时间 YYYY-MM-DD HH:MM:SS")
+    det_item_fee_sumamt: Money2 = Field(description="明细项目费用总额（元，两位小数）")
+    fee_ocur_time: LocalTime = Field(description="费用发生时间 YYYY-MM-DD HH:MM:SS")
+    setl_id: OptCode = Field(default=None, description="结算ID")
     bilg_dr_codg: OptCode = Field(default=None, description="开单医师国家医保编码")
     bilg_dept_name: OptCode = Field(default=None, description="开单科室名称")
     medins_list_name: OptCode = Field(default=None, description="医药机构目录名称")
+    hilist_name: OptCode = Field(default=None, description="医保目录名称")
     med_chrgitm_type: OptCode = Field(default=None, description="医疗收费项目类别")
     pric_uplmt_amt: Money | None = Field(default=None, description="最高限价（元）")
-    drug_trac_codg: list[Annotated[str, Field(max_length=64)]] | None = Field(
+    drug_trac_codg: list[Annotated[str, Field(min_length=1, max_length=64, pattern=NO_NUL)]] | None = Field(
         default=None, max_length=1000, description="本行药品扫描的追溯码（可多个）"
     )
 
@@ -141,7 +166,7 @@ class FeeLine(BaseModel):
 class PrecheckRequest(BaseModel):
     """事前提醒/事中审核请求（对应国家接口 3101/3102）。"""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_REQUEST]})
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_REQUEST]}, coerce_numbers_to_str=True)
 
     scene: Literal["pre", "settle"] = Field(description="场景：pre 事前（开医嘱时），settle 事中（结算时）")
     mdtrt: Mdtrt
@@ -175,18 +200,25 @@ class PrecheckAnswer(BaseModel):
 
 
 class FeedbackItem(BaseModel):
-    rule_code: Code = Field(description="规则编码")
-    feedetl_sn: OptCode = Field(default=None, description="费用明细流水号")
+    model_config = ConfigDict(coerce_numbers_to_str=True)
+
+    rule_code: Annotated[str, Field(min_length=1, max_length=32, pattern=NO_NUL)] = Field(
+        description="规则编码"
+    )
+    feedetl_sn: Annotated[str | None, Field(max_length=64, pattern=NO_NUL)] = Field(
+        default=None, description="费用明细流水号"
+    )
     action: Literal["accepted", "changed", "overridden"] = Field(
         description="处理：accepted 接受，changed 已修改医嘱，overridden 坚持原医嘱（须说明理由）"
     )
-    reason: str = Field(default="", max_length=2000, description="理由（坚持原医嘱时必填）")
+    reason: Text = Field(default="", max_length=2000, description="理由（坚持原医嘱时必填）")
 
 
 class FeedbackRequest(BaseModel):
     """医疗机构对审核提示的反馈（对应国家接口 3103）。"""
 
     model_config = ConfigDict(
+        coerce_numbers_to_str=True,
         json_schema_extra={
             "examples": [
                 {
@@ -203,12 +235,12 @@ class FeedbackRequest(BaseModel):
                     ],
                 }
             ]
-        }
+        },
     )
 
-    precheck_id: str = Field(default="", max_length=32, description="审核编号")
+    precheck_id: Text = Field(default="", max_length=32, description="审核编号")
     mdtrt_id: Code = Field(description="就诊ID")
-    doctor_code: str = Field(default="", max_length=64, description="处理医师编码")
+    doctor_code: Text = Field(default="", max_length=64, description="处理医师编码")
     items: list[FeedbackItem] = Field(min_length=1, max_length=2000, description="逐条反馈")
 
 

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import random
 import threading
 import time
-import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from fundguard.auth import service as auth_service
+from fundguard.auth.models import ApiKey
+from fundguard.contract import TABLES
 from fundguard.errors import Forbidden, InputError
-from fundguard.precheck import evaluator, reload
+from fundguard.precheck import evaluator, history, reload
 from fundguard.precheck.models import PrecheckFeedback
 from fundguard.precheck.schemas import FeedbackRequest, PrecheckRequest
 from fundguard.profiles import get_profile
@@ -73,42 +77,116 @@ class TokenBucket:
 
 
 BUCKET = TokenBucket()
+_ids = random.Random()
 
 
-def authenticate(session: Session, raw_key: str | None) -> Caller:
-    """The calling institution from its X-API-Key (401 if missing/invalid/revoked, 429 over the rate)."""
+class KeyCache:
+    """Verified API keys of this process, by SHA-256 of the raw key, for ``precheck.reload_check_seconds``.
+
+    A hit skips the store (and the thread hand-off) on the request path. Only successful verifications
+    are cached, so a new key works at once and a wrong key is always checked against the store. A key
+    revoked in this process is dropped at once (ORM update of ``api_key``); one revoked by another
+    process (CLI, another worker) stops working within ``precheck.reload_check_seconds``.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._keys: dict[str, tuple[Caller, float]] = {}
+
+    @staticmethod
+    def _digest(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    def get(self, raw: str) -> Caller | None:
+        hit = self._keys.get(self._digest(raw))
+        if hit is None or hit[1] < time.monotonic():
+            return None
+        return hit[0]
+
+    def put(self, raw: str, caller: Caller) -> None:
+        ttl = float(get_profile()["precheck.reload_check_seconds"])
+        with self._lock:
+            if len(self._keys) > 10_000:
+                self._keys.clear()
+            self._keys[self._digest(raw)] = (caller, time.monotonic() + ttl)
+
+    def clear(self, *_args) -> None:
+        with self._lock:
+            self._keys.clear()
+
+
+KEYS = KeyCache()
+event.listen(ApiKey, "after_update", KEYS.clear)
+event.listen(ApiKey, "after_delete", KEYS.clear)
+
+
+def _missing_key(raw_key: str | None) -> None:
     if not raw_key:
         raise auth_service.Unauthorized(
             "API_KEY_REQUIRED", "缺少接口密钥（请求头 X-API-Key）", "missing X-API-Key", "X-API-Key"
         )
-    key = auth_service.verify_api_key(session, raw_key)
-    if not BUCKET.take(key.id, int(get_profile()["precheck.rate_limit_per_minute"])):
+
+
+def _rate_limit(caller: Caller) -> Caller:
+    if not BUCKET.take(caller.key_id, int(get_profile()["precheck.rate_limit_per_minute"])):
         raise TooManyRequests(
             "RATE_LIMITED",
             "接口调用过于频繁，已超过每分钟限额，请稍后再试",
             "rate limit exceeded",
             "X-API-Key",
         )
-    return Caller(key.id, key.fixmedins_code)
+    return caller
+
+
+def cached_caller(raw_key: str | None) -> Caller | None:
+    """The caller of a recently verified key (rate limit applied), or None: verify with ``authenticate``."""
+    _missing_key(raw_key)
+    caller = KEYS.get(raw_key)
+    return None if caller is None else _rate_limit(caller)
+
+
+def authenticate(session: Session, raw_key: str | None) -> Caller:
+    """The calling institution from its X-API-Key (401 if missing/invalid/revoked, 429 over the rate)."""
+    _missing_key(raw_key)
+    key = auth_service.verify_api_key(session, raw_key)
+    caller = Caller(key.id, key.fixmedins_code)
+    KEYS.put(raw_key, caller)
+    return _rate_limit(caller)
 
 
 # ------------------------------------------------------------------ pre-check
 
 
-def _visit_rows(req: PrecheckRequest) -> dict:
-    m = req.mdtrt.model_dump()
+TEXT_COLUMNS = {name: {c.name for c in t.columns if c.type == "str"} for name, t in TABLES.items()}
+
+
+def _fields(model, table: str) -> dict:
+    """Declared fields, plus extra fields that are text columns of the contract table (text values only)."""
+    row = dict(model.__dict__)  # the declared fields' validated values (flat models: no nesting)
+    extra = model.__pydantic_extra__
+    if extra:
+        text = TEXT_COLUMNS[table]
+        for k, v in extra.items():
+            if k in text and k not in row and isinstance(v, str):
+                row[k] = v
+    return row
+
+
+def visit_rows(req: PrecheckRequest) -> dict:
+    """The request as contract rows (``mdtrt``, ``fee_list``, ``diag``, ``oprn``, ``trace``)."""
+    m = _fields(req.mdtrt, "mdtrt")
     common = {"mdtrt_id": m["mdtrt_id"], "psn_no": m["psn_no"], "fixmedins_code": m["fixmedins_code"]}
     fees, traces = [], []
     for line in req.fee_list:
-        row = line.model_dump()
+        row = _fields(line, "fee_list")
         codes = row.pop("drug_trac_codg", None) or []
         fees.append({**row, **common})
         traces += [
             {"feedetl_sn": line.feedetl_sn, "drug_trac_codg": c, "fixmedins_code": m["fixmedins_code"]}
             for c in codes
         ]
-    diags = [{**d.model_dump(), "mdtrt_id": m["mdtrt_id"]} for d in req.diag]
-    oprns = [{**o.model_dump(), "mdtrt_id": m["mdtrt_id"]} for o in req.oprn]
+    diags = [{**_fields(d, "diag"), "mdtrt_id": m["mdtrt_id"]} for d in req.diag]
+    oprns = [{**_fields(o, "oprn"), "mdtrt_id": m["mdtrt_id"]} for o in req.oprn]
     return {"mdtrt": [m], "fee_list": fees, "diag": diags, "oprn": oprns, "trace": traces}
 
 
@@ -181,8 +259,32 @@ def check_limits(req: PrecheckRequest) -> None:
         seen.add(f.feedetl_sn)
 
 
-def precheck(session: Session, caller: Caller, req: PrecheckRequest, request_id: str = "") -> dict:
-    """Check one visit; every block and every emergency override goes to the audit log."""
+def precheck(
+    store: Session | history.RequestStore,
+    caller: Caller,
+    req: PrecheckRequest,
+    request_id: str = "",
+    on_settled: Callable[[dict], None] | None = None,
+    audit: list[dict] | None = None,
+) -> dict:
+    """Check one visit; every block and every emergency override goes to the audit log.
+
+    A ``settle`` visit that is not blocked joins the history store: queued for the process's history
+    writer (written within milliseconds, off the request path), or handed to ``on_settled(visit_rows)``.
+    ``store`` is a session, or a ``history.RequestStore`` (reads on a Core connection, a session only
+    when the audit log is written). With ``audit`` (a list) the audit entries are appended to it for
+    ``write_audit`` instead of written here (the API writes them in a worker thread: the audit chain's
+    lock must never be awaited on the event loop).
+    """
+
+    def record(action: str, detail: dict, note: str = "") -> None:
+        entry = {"action": action, "entity_id": req.mdtrt.mdtrt_id, "detail": detail, "note": note}
+        if audit is not None:
+            audit.append(entry)
+            return
+        session = store.session() if isinstance(store, history.RequestStore) else store
+        write_audit(session, caller, [entry], request_id)
+
     if req.mdtrt.fixmedins_code != caller.fixmedins_code:
         raise Forbidden(
             "INSTITUTION_MISMATCH",
@@ -192,7 +294,8 @@ def precheck(session: Session, caller: Caller, req: PrecheckRequest, request_id:
         )
     check_limits(req)
     snapshot = reload.current()
-    raw = evaluator.evaluate(snapshot, _visit_rows(req))
+    visit = visit_rows(req)
+    raw = evaluator.evaluate(snapshot, visit, lambda need: history.fetch(store, need))
     findings, overrides = [], []
     for f in raw:
         sev = scene_severity(req.scene, f["severity"])
@@ -210,43 +313,51 @@ def precheck(session: Session, caller: Caller, req: PrecheckRequest, request_id:
                 "severity": sev,
                 "feedetl_sn": f["feedetl_sn"],
                 "amount": float(f["amount"]),
-                "message": f["message"],
+                "message": f["message"] if f["message"] is not None else f"命中规则 {f['rule_code']}。",
                 "suggested_action": action,
             }
         )
     findings += _unknown_code_findings(req, snapshot)
     severities = {f["severity"] for f in findings}
     decision = "block" if "block" in severities else ("warn" if findings else "pass")
-    precheck_id = uuid.uuid4().hex[:16]
+    precheck_id = f"{_ids.getrandbits(64):016x}"  # an answer id, not a secret
     blocks = [f for f in findings if f["severity"] == "block"]
     base = {"precheck_id": precheck_id, "scene": req.scene, "knowledge_version": snapshot.version}
     if blocks:
-        auth_service.record(
-            session,
-            caller.actor,
+        record(
             "precheck.block",
-            "mdtrt",
-            req.mdtrt.mdtrt_id,
             {**base, "lines": [[f["rule_code"], f["feedetl_sn"], f["amount"]] for f in blocks]},
-            request_id=request_id,
         )
     if overrides:
-        auth_service.record(
-            session,
-            caller.actor,
-            "precheck.emergency_override",
-            "mdtrt",
-            req.mdtrt.mdtrt_id,
-            {**base, "lines": [[f["rule_code"], f["feedetl_sn"], f["prac_psn_code"]] for f in overrides]},
-            request_id=request_id,
-            note="急救、抢救除外",
-        )
+        lines = [[f["rule_code"], f["feedetl_sn"], f["prac_psn_code"]] for f in overrides]
+        record("precheck.emergency_override", {**base, "lines": lines}, note="急救、抢救除外")
+    if req.scene == "settle" and decision != "block":
+        if on_settled is not None:
+            on_settled(visit)
+        else:
+            engine = store.engine if isinstance(store, history.RequestStore) else store.get_bind()
+            history.WRITER.put(visit, history.maker_for(engine))
     return {
         "precheck_id": precheck_id,
         "decision": decision,
         "knowledge_version": snapshot.version,
         "findings": findings,
     }
+
+
+def write_audit(session: Session, caller: Caller, entries: list[dict], request_id: str = "") -> None:
+    """Append pre-check audit entries (``precheck(..., audit=[])``) in ``session``'s transaction."""
+    for e in entries:
+        auth_service.record(
+            session,
+            caller.actor,
+            e["action"],
+            "mdtrt",
+            e["entity_id"],
+            e["detail"],
+            request_id=request_id,
+            note=e.get("note", ""),
+        )
 
 
 # ------------------------------------------------------------------ feedback (3103)
