@@ -74,15 +74,27 @@ def get_engine() -> Engine:
     return _engine_for(get_settings().effective_database_url)
 
 
+_MAKERS: dict[Engine, sessionmaker[Session]] = {}
+
+
 def reset_engines() -> None:
     """Dispose every engine (after the environment changed, or in a forked child)."""
     for engine in _ENGINES.values():
         engine.dispose()
     _ENGINES.clear()
+    _MAKERS.clear()
+
+
+def maker_for(engine: Engine) -> sessionmaker[Session]:
+    """One ``sessionmaker`` per engine (making one per request costs more than a small query)."""
+    maker = _MAKERS.get(engine)
+    if maker is None:
+        maker = _MAKERS[engine] = sessionmaker(bind=engine, expire_on_commit=False)
+    return maker
 
 
 def session_factory() -> sessionmaker[Session]:
-    return sessionmaker(bind=get_engine(), expire_on_commit=False)
+    return maker_for(get_engine())
 
 
 @contextmanager

@@ -28,7 +28,6 @@ import logging
 import queue
 import threading
 import time
-import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -39,7 +38,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from fundguard import lake
+from fundguard import db, lake
 from fundguard.precheck.fastpath import History, Needs
 from fundguard.precheck.models import HistoryBatch, HistoryDiag, HistoryLine, HistoryTrace, HistoryVisit
 from fundguard.timeutil import now
@@ -386,16 +385,6 @@ class HistoryWriter:
 
 
 WRITER = HistoryWriter()
-_MAKERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def maker_for(engine: Engine) -> sessionmaker:
-    """One ``sessionmaker`` per engine (making one per request costs more than the queries)."""
-    maker = _MAKERS.get(engine)
-    if maker is None:
-        maker = sessionmaker(bind=engine, expire_on_commit=False)
-        _MAKERS[engine] = maker
-    return maker
 
 
 class RequestStore:
@@ -414,7 +403,7 @@ class RequestStore:
 
     def session(self) -> Session:
         if self._session is None:
-            self._session = maker_for(self.engine)()
+            self._session = db.maker_for(self.engine)()
         return self._session
 
     def close(self, ok: bool) -> None:
@@ -442,22 +431,6 @@ def request_store() -> Iterator[RequestStore]:
         store.close(ok=False)
         raise
     store.close(ok=True)
-
-
-@contextmanager
-def store_session() -> Iterator[Session]:
-    """``db.session_scope`` with a reused ``sessionmaker``: commit on success, roll back on error."""
-    from fundguard.db import get_engine
-
-    session = maker_for(get_engine())()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def _insert(session: Session, rows: dict[str, list[dict]]) -> None:

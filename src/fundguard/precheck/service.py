@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
+from fundguard import db
 from fundguard.auth import service as auth_service
 from fundguard.auth.models import ApiKey
 from fundguard.contract import TABLES
@@ -336,7 +337,7 @@ def precheck(
             on_settled(visit)
         else:
             engine = store.engine if isinstance(store, history.RequestStore) else store.get_bind()
-            history.WRITER.put(visit, history.maker_for(engine))
+            history.WRITER.put(visit, db.maker_for(engine))
     return {
         "precheck_id": precheck_id,
         "decision": decision,

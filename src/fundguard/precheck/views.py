@@ -12,6 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader
 
+from fundguard import db
 from fundguard.errors import FundguardError
 from fundguard.precheck import history, reload, service
 from fundguard.precheck.schemas import FeedbackAnswer, FeedbackRequest, PrecheckAnswer, PrecheckRequest
@@ -33,7 +34,7 @@ class PayloadTooLarge(FundguardError):
 
 
 def _authenticate(raw: str | None) -> service.Caller:
-    with history.store_session() as session:
+    with db.session_scope() as session:
         return service.authenticate(session, raw)
 
 
@@ -104,13 +105,13 @@ async def precheck(body: PrecheckRequest, request: Request, _key: str | None = S
 
 
 def _write_audit(caller: service.Caller, entries: list[dict], rid: str) -> None:
-    with history.store_session() as session:
+    with db.session_scope() as session:
         service.write_audit(session, caller, entries, rid)
 
 
 @router.post("/feedback", response_model=FeedbackAnswer, responses=ERRORS, summary="审核结果反馈（3103）")
 def feedback(body: FeedbackRequest, request: Request, _key: str | None = Security(API_KEY)) -> dict:
     """医生对提示的处理：接受、修改或坚持原医嘱（须说明理由）。"""
-    with history.store_session() as session:
+    with db.session_scope() as session:
         stored = service.store_feedback(session, request.state.precheck_caller, body, request_id(request))
     return {"stored": stored}
