@@ -14,17 +14,23 @@ from fundguard.web.app import create_app
 
 
 @pytest.fixture
-def api(store):
-    """(client, raw_key) for institution INST; platform rules (SUS-P01, PRC-P01, DUP-P01 …) imported."""
+def api_key(store):
+    """A raw API key for institution INST on a fresh pre-check state; platform rules imported."""
     reload.reset()
     service.BUCKET.reset()
     service.KEYS.clear()
     with db.session_scope() as s:
         rules_service.import_set(s, "platform")
         raw, _ = auth_service.create_api_key(s, INST, actor="test")
-    with TestClient(create_app()) as client:
-        yield client, raw
+    yield raw
     reload.reset()
+
+
+@pytest.fixture
+def api(api_key):
+    """(client, raw_key) for institution INST; platform rules (SUS-P01, PRC-P01, DUP-P01 …) imported."""
+    with TestClient(create_app()) as client:
+        yield client, api_key
 
 
 @pytest.fixture

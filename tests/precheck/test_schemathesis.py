@@ -12,10 +12,6 @@ from hypothesis import HealthCheck, given, settings
 from precheck_helpers import INST
 from schemathesis import GenerationMode
 
-from fundguard import db
-from fundguard.auth import service as auth_service
-from fundguard.precheck import reload, service
-from fundguard.rules import service as rules_service
 from fundguard.web.app import create_app
 
 OPERATIONS = ("/api/v1/precheck", "/api/v1/precheck/feedback")
@@ -23,16 +19,8 @@ EXAMPLES = {GenerationMode.POSITIVE: 60, GenerationMode.NEGATIVE: 40}
 
 
 @pytest.fixture
-def schema_and_key(store):
-    reload.reset()
-    service.BUCKET.reset()
-    service.KEYS.clear()
-    with db.session_scope() as s:
-        rules_service.import_set(s, "platform")
-        raw, _ = auth_service.create_api_key(s, INST, actor="test")
-    app = create_app()
-    yield schemathesis.openapi.from_asgi("/openapi.json", app), raw
-    reload.reset()
+def schema_and_key(api_key):
+    return schemathesis.openapi.from_asgi("/openapi.json", create_app()), api_key
 
 
 @pytest.mark.slow
