@@ -3,7 +3,7 @@
 Layout under ``$FUNDGUARD_HOME/lake`` (see docs/decisions/0002-lake-layout.md)::
 
     _staging/<batch_id>/...                  a batch being written (never read)
-    batches/<batch_id>/<table>/ym=YYYY-MM/part-00000.parquet   tables with a partition time
+    batches/<batch_id>/<table>/ym=YYYY-MM/part-<i>.parquet     tables with a partition time
     batches/<batch_id>/<table>/part-00000.parquet              other tables
 
 A batch becomes visible in one step: its staging folder is renamed into ``batches/`` and its
@@ -12,6 +12,10 @@ A batch becomes visible in one step: its staging folder is renamed into ``batche
 ``_batch_id`` and ``_line`` (the source file line) for evidence.
 
 Column types follow ``fundguard.contract`` (money as DECIMAL(18,2): exact cents).
+
+Master data (``fixmedins``, ``practitioner``, ``catalog``) is versioned: a changed row is loaded
+again by a later batch, so the files hold every version of a key; the views show the newest
+(the version history with valid-from/valid-to is ``fundguard.masterdata.models.MasterVersion``).
 """
 
 from __future__ import annotations
@@ -64,6 +68,26 @@ def table_files(table: str, batch_ids: Iterable[str] | None = None) -> list[str]
     return files
 
 
+def latest_versions_sql(table: str, select: str, batch_ids: list[str]) -> str:
+    """``select`` (rows of ``table`` with ``_batch_id`` and ``_line``) reduced to the newest version
+    of each key for master-data tables; other tables are returned unchanged.
+
+    ``batch_ids`` are the committed batches oldest first (``committed_batch_ids``): a key's
+    current version is the one from the latest batch that loaded it.
+    """
+    spec = TABLES[table]
+    if spec.kind != "master" or not spec.key or len(batch_ids) < 2:
+        return select
+    order = (
+        "list_position([" + ", ".join("'" + b.replace("'", "''") + "'" for b in batch_ids) + "], _batch_id)"
+    )
+    keys = ", ".join(spec.key)
+    return (
+        f"SELECT * FROM ({select}) "
+        f"QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY {order} DESC, _line DESC) = 1"
+    )
+
+
 def empty_select(table: str) -> str:
     """A typed, empty SELECT with the table's contract columns (for tables with no data yet)."""
     spec = TABLES[table]
@@ -80,7 +104,8 @@ def register_views(
     """Create one DuckDB view per contract table over the committed lake files.
 
     Returns the number of files behind each view. Missing optional columns are added as NULLs
-    (``union_by_name``), so readers can always name every contract column.
+    (``union_by_name``), so readers can always name every contract column. Master-data views
+    show the current version of each key only (``latest_versions_sql``).
     """
     ids = committed_batch_ids() if batch_ids is None else list(batch_ids)
     counts: dict[str, int] = {}
@@ -99,5 +124,6 @@ def register_views(
             for c in spec.columns
         ]
         cols += [n if n in present else f"CAST(NULL AS {t}) AS {n}" for n, t in LINEAGE_COLUMNS.items()]
-        con.execute(f"CREATE OR REPLACE VIEW {table} AS SELECT {', '.join(cols)} FROM {scan}")
+        select = latest_versions_sql(table, f"SELECT {', '.join(cols)} FROM {scan}", ids)
+        con.execute(f"CREATE OR REPLACE VIEW {table} AS {select}")
     return counts

@@ -1,28 +1,26 @@
 """``fundguard ingest`` and ``fundguard quarantine`` as real subprocesses: exit codes, report file,
-exports, and atomicity under SIGKILL."""
+exports, progress bars only on a terminal, master-data changes printed. (Atomicity under SIGKILL:
+test_atomicity.py.)"""
 
 from __future__ import annotations
 
 import json
 import os
-import signal
+import pty
+import select
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import duckdb
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from typer.testing import CliRunner
 
 from fundguard import lake
-from fundguard.db import session_scope
-from fundguard.ingest.models import IngestBatch
-from fundguard.ingest.service import ingest_folder
+from fundguard.cli import app
 
-from .bulk import write_fee_folder
-from .city import row_count, write_folder
+from .city import row_count, rows, write_csv, write_folder
 
 BROKEN = Path(__file__).parent / "broken"
 
@@ -47,7 +45,7 @@ def env(store, cli_env):
 
 def test_ingest_writes_the_contract_report_and_exits_0_even_with_quarantined_rows(env, tmp_path):
     report = tmp_path / "report.json"
-    done = fundguard(env, "ingest", BROKEN, "--report", report)
+    done = fundguard(env | {"FORCE_COLOR": "1"}, "ingest", BROKEN, "--report", report)
     assert done.returncode == 0, done.stderr
     data = json.loads(report.read_text(encoding="utf-8"))
     assert set(data) == {
@@ -65,6 +63,8 @@ def test_ingest_writes_the_contract_report_and_exits_0_even_with_quarantined_row
         assert set(counts) == {"read", "loaded", "quarantined", "duplicate"}
         assert counts["read"] == counts["loaded"] + counts["quarantined"] + counts["duplicate"]
     assert "fee_list" in done.stdout and "隔离" in done.stdout
+    # Output captured (not a terminal): no progress bars, even when CI forces colours.
+    assert "文件 files" not in done.stdout + done.stderr and "行 rows" not in done.stdout + done.stderr
 
     listed = fundguard(env, "quarantine", "list", "--table", "fee_list", "--reason", "ORPHAN_REF")
     assert listed.returncode == 0, listed.stderr
@@ -110,55 +110,52 @@ def test_an_unknown_export_format_exits_2(env, tmp_path):
     assert fundguard(env, "quarantine", "export", tmp_path / "q.pdf").returncode == 2
 
 
-@pytest.mark.slow
-def test_a_killed_ingest_leaves_nothing_visible_and_a_rerun_loads_everything_once(env, tmp_path):
-    fee_rows = 300_000
-    folder = write_fee_folder(tmp_path / "big", fee_rows)
-    child = subprocess.Popen(
-        [sys.executable, "-m", "fundguard.cli", "ingest", str(folder)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    staging = lake.staging_dir()
-    deadline = time.monotonic() + 240
-    # Wait until the batch's staging folder holds a Parquet file: the run is mid-way through writing.
-    while time.monotonic() < deadline and child.poll() is None:
-        if staging.is_dir() and any(p.name.endswith(".parquet") for p in staging.rglob("*.parquet")):
-            break
-        time.sleep(0.01)
-    assert child.poll() is None, "ingest finished before it could be killed; make the input larger"
-    os.kill(child.pid, signal.SIGKILL)
-    child.wait()
-
-    con = duckdb.connect()
-    lake.register_views(con)
-    assert con.sql("SELECT count(*) FROM fee_list").fetchall() == [(0,)]
-    with session_scope() as session:
-        assert (
-            session.scalar(
-                select(func.count()).select_from(IngestBatch).where(IngestBatch.status == "committed")
-            )
-            == 0
-        )
-
-    report = ingest_folder(folder)
-    assert report.contract_json()["fee_list"] == {
-        "read": fee_rows,
-        "loaded": fee_rows,
-        "quarantined": 0,
-        "duplicate": 0,
-    }
-    assert not any(p.is_dir() for p in staging.iterdir())  # the killed run's staging folder is gone
-    con = duckdb.connect()
-    lake.register_views(con)
-    assert con.sql("SELECT count(*), count(DISTINCT feedetl_sn) FROM fee_list").fetchall() == [
-        (fee_rows, fee_rows)
-    ]
-
-
 def test_report_rows_match_the_city(env, tmp_path):
     report = tmp_path / "r.json"
     assert fundguard(env, "ingest", write_folder(tmp_path / "in"), "--report", report).returncode == 0
     data = json.loads(report.read_text(encoding="utf-8"))
     assert {t: c["loaded"] for t, c in data.items()} == row_count()
+
+
+def test_progress_bars_show_on_a_terminal(env, tmp_path):
+    """With a terminal on stdout (a pseudo-terminal here) the file and row bars are drawn."""
+    parent, child = pty.openpty()
+    done = subprocess.Popen(
+        [sys.executable, "-m", "fundguard.cli", "ingest", str(write_folder(tmp_path / "in"))],
+        env=env | {"TERM": "xterm"},
+        stdin=subprocess.DEVNULL,
+        stdout=child,
+        stderr=child,
+    )
+    os.close(child)
+    output = b""
+    while True:
+        ready, _, _ = select.select([parent], [], [], 120)
+        if not ready:
+            break
+        try:
+            chunk = os.read(parent, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(parent)
+    assert done.wait(timeout=120) == 0
+    text = output.decode("utf-8", errors="replace")
+    assert "文件 files" in text and "行 rows" in text
+
+
+def test_master_data_changes_are_printed(store, tmp_path):
+    runner = CliRunner()
+    assert (
+        runner.invoke(app, ["ingest", str(write_folder(tmp_path / "in", tables=["fixmedins"]))]).exit_code
+        == 0
+    )
+    changed = [dict(r) for r in rows()["fixmedins"]]
+    changed[0]["fixmedins_name"] = "朝阳区第一人民医院"
+    write_csv(tmp_path / "changed", "fixmedins", changed)
+    result = runner.invoke(app, ["ingest", str(tmp_path / "changed")])
+    assert result.exit_code == 0, result.output
+    assert "主数据变更" in result.output and "朝阳区第一人民医院" in result.output
+    assert "文件 files" not in result.output

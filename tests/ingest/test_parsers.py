@@ -16,7 +16,7 @@ from fundguard.contract import Column
 from fundguard.ingest.encoding import scan_lines, to_utf8
 from fundguard.ingest.reader import SourceFile
 from fundguard.ingest.service import load_rules
-from fundguard.ingest.validate import Checks, _typed, check_rows
+from fundguard.ingest.validate import Checks, _text, _typed, check_rows
 
 CON = duckdb.connect()
 
@@ -68,11 +68,28 @@ def test_any_contract_time_round_trips(moment):
         "2024/03/01 08:00:00",
         "2024-03-01",
         "2024-3-1 8:00:00",
+        "2024-03-01 24:00:00",
+        "2024-03-01T08:00:00",
         "昨天",
     ],
 )
 def test_times_outside_the_contract_format_are_rejected(text):
     assert parse("time", text) is None
+
+
+@pytest.mark.parametrize("space", [" ", "\u3000", "\u00a0"])
+def test_values_are_trimmed_of_spaces_and_blank_is_missing(space):
+    """Text is trimmed of space separators (also the full-width space of Chinese input), exactly as
+    validation sees it (``_text``); a value of spaces only is missing."""
+    text = _text("x", "VARCHAR")
+    got = CON.execute(
+        f"SELECT {text} FROM (SELECT CAST(? AS VARCHAR) AS x)", [f"{space}A01{space}"]
+    ).fetchall()
+    assert got == [("A01",)]
+    assert CON.execute(f"SELECT {text} FROM (SELECT CAST(? AS VARCHAR) AS x)", [space * 2]).fetchall() == [
+        (None,)
+    ]
+    assert CON.execute(f"SELECT {text} FROM (SELECT 'A 01' AS x)").fetchall() == [("A 01",)]
 
 
 def test_dates_and_integers_follow_the_contract():

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskID, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from fundguard.errors import InputError
 
 console = Console()
-err_console = Console(stderr=True)
+MAX_CHANGES_SHOWN = 20
 
 
 def _summary(report) -> Table:
@@ -23,6 +26,53 @@ def _summary(report) -> Table:
     for name, c in report.tables.items():
         table.add_row(name, str(c.read), str(c.loaded), str(c.quarantined), str(c.duplicate))
     return table
+
+
+@contextmanager
+def _progress_bars() -> Iterator[Callable[[str, int, int], None] | None]:
+    """Two Rich bars on a terminal — files of the current stage, rows of the current file (advanced
+    chunk by chunk while DuckDB works); nothing when stdout is not a terminal (pipes, CI, tests)."""
+    # stdout itself, not Rich's view of it: FORCE_COLOR / TTY_COMPATIBLE in CI must not turn bars on.
+    if not (sys.stdout.isatty() and console.is_terminal):
+        yield None
+        return
+    bars = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.completed:,}/{task.total:,}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+    tasks: dict[str, TaskID] = {}
+
+    def progress(phase: str, done: int, total: int) -> None:
+        kind = phase.split(" ", 1)[0]  # 文件 (files) or 行 (rows)
+        if kind not in tasks:
+            tasks[kind] = bars.add_task(phase, total=total)
+        bars.update(tasks[kind], completed=done, total=max(total, 1), description=phase)
+
+    with bars:
+        yield progress
+
+
+def _print_changes(report) -> None:
+    if not report.master_changes:
+        return
+    table = Table(title=f"主数据变更 master-data changes（{report.master_changes_total}）")
+    for col in ("表 table", "主键 key", "行 line", "变更 changes"):
+        table.add_column(col, overflow="fold")
+    for change in report.master_changes[:MAX_CHANGES_SHOWN]:
+        text = "; ".join(f"{c.column}: {c.old or '∅'} → {c.new or '∅'}" for c in change.columns)
+        table.add_row(change.table, "|".join(change.key.values()), str(change.line), text)
+    console.print(table)
+    hidden = report.master_changes_total - min(len(report.master_changes), MAX_CHANGES_SHOWN)
+    if hidden > 0:
+        console.print(
+            f"… 另有 {hidden} 条变更，见批次报告与主数据版本履历 / {hidden} more: see the batch report and the master-data history",
+            highlight=False,
+        )
 
 
 def ingest(
@@ -41,32 +91,20 @@ def ingest(
     """导入一个目录的医保数据（校验、隔离、入湖）Load a folder of NHSA-format extracts.
 
     坏行进入隔离区（fundguard quarantine list），不会被静默丢弃；同一目录重复导入不会重复入库。
+    主数据（机构、人员登记、目录）内容有变化时作为新版本入库，旧版本留作历史，并列出变更。
     Bad rows are quarantined, never dropped; loading the same folder twice changes nothing.
+    Changed master data (institutions, registrations, catalogue) becomes a new version and is listed.
     """
     from fundguard.ingest.service import ingest_folder
 
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    ) as bar:
-        tasks: dict[str, int] = {}
-
-        def progress(phase: str, done: int, total: int) -> None:
-            step = phase.split(" ")[0] + " " + phase.split(" ")[1] if " " in phase else phase
-            if step not in tasks:
-                tasks[step] = bar.add_task(step, total=total)
-            bar.update(tasks[step], completed=done, total=total, description=phase)
-
+    with _progress_bars() as progress:
         report = ingest_folder(input_dir, mapping=mapping, strict=strict, progress=progress)
     if report_path is not None:
         report_path.write_text(
             json.dumps(report.contract_json(), ensure_ascii=False, indent=2), encoding="utf-8"
         )
     console.print(_summary(report))
+    _print_changes(report)
     for note in report.notes:
         console.print(f"· {note}", highlight=False)
     if report.quarantined:

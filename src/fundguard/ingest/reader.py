@@ -1,6 +1,6 @@
 """Reading an input folder (输入目录) into DuckDB: one ``src_<table>`` table per contract table.
 
-Each source table has ``_line`` (the file line of the row: header = line 1 for CSV; 1-based row
+Each source table (a view over the Parquet file, or over the table DuckDB's CSV reader filled) has ``_line`` (the file line of the row: header = line 1 for CSV; 1-based row
 number for Parquet) and the contract columns present in the file, renamed through the optional
 mapping (``{table: {our_name: their_name}}``) and matched case-insensitively. CSV is read with
 ``all_varchar`` so that validation sees the text exactly as written; structurally broken lines
@@ -21,7 +21,7 @@ import yaml
 
 from fundguard.contract import TABLES
 from fundguard.errors import InputError
-from fundguard.ingest.encoding import scan_lines, to_utf8
+from fundguard.ingest.encoding import LineScan, scan_lines, to_utf8
 
 
 @dataclass
@@ -44,6 +44,7 @@ class SourceFile:
     rejected: list[Rejected] = field(default_factory=list)
     bad_encoding_lines: list[int] = field(default_factory=list)
     rows: int = 0  # rows in src_<table> (not counting rejected lines)
+    line_scan: LineScan | None = None  # CSV: physical and blank lines (computed once)
 
 
 def _quote(name: str) -> str:
@@ -145,6 +146,23 @@ def _select_columns(src: SourceFile, header: list[str], mapping: dict[str, str])
     return chosen
 
 
+def estimate_rows(src: SourceFile) -> int:
+    """Rows the file holds, before reading it (for progress): Parquet metadata, CSV lines."""
+    if src.format == "parquet":
+        try:
+            return int(
+                duckdb.execute(
+                    "SELECT sum(num_rows) FROM parquet_file_metadata(?)", [str(src.path)]
+                ).fetchall()[0][0]
+                or 0
+            )
+        except duckdb.Error:
+            return 0
+    # Newlines are the same bytes in UTF-8 and GB18030, so the original file's lines are the lines.
+    src.line_scan = src.line_scan or scan_lines(src.path)
+    return max(src.line_scan.physical_lines - 1, 0)
+
+
 def read_table(
     con: duckdb.DuckDBPyConnection, src: SourceFile, mapping: dict[str, str], work_dir: Path
 ) -> SourceFile:
@@ -179,8 +197,9 @@ def _read_parquet(
     src.columns = list(chosen)
     src.source_types = {col: types[their] for col, their in chosen.items()}
     cols = ", ".join(f"{_quote(their)} AS {_quote(col)}" for col, their in chosen.items())
+    # A view, not a copy: validation and the lake writer stream the file (columnar) where they use it.
     con.execute(
-        f"CREATE TABLE {target} AS SELECT file_row_number + 1 AS _line{', ' + cols if cols else ''} FROM {scan}"
+        f"CREATE VIEW {target} AS SELECT file_row_number + 1 AS _line{', ' + cols if cols else ''} FROM {scan}"
     )
 
 
@@ -240,7 +259,7 @@ def _read_csv(
     columns_sql = "".join(f", r.{_quote(c)}" for c in chosen)
     if lines is None:  # every line after the header is one row, in file order (= rowid order)
         con.execute(
-            f"CREATE TABLE {target} AS SELECT r.rowid + 2 AS _line{columns_sql} FROM raw_{src.table} r"
+            f"CREATE VIEW {target} AS SELECT r.rowid + 2 AS _line{columns_sql} FROM raw_{src.table} r"
         )
     else:
         con.execute(
@@ -248,7 +267,7 @@ def _read_csv(
             "POSITIONAL JOIN (SELECT unnest(?::BIGINT[]) AS _line) l",
             [lines.tolist()],
         )
-    con.execute(f"DROP TABLE raw_{src.table}")
+        con.execute(f"DROP TABLE raw_{src.table}")
 
 
 def _line_numbers(
@@ -261,7 +280,7 @@ def _line_numbers(
     accepted rows fill the lines that were not rejected. Otherwise walk the file's units,
     counting newlines inside each accepted row's values.
     """
-    scan = scan_lines(path)
+    scan = src.line_scan or scan_lines(path)
     if not scan.blank_lines and scan.physical_lines == 1 + accepted + len(reject_units):
         if not reject_units:
             return None, []

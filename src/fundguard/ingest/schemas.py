@@ -21,6 +21,21 @@ class FileInfo(BaseModel):
     sha256: str
 
 
+class ColumnChange(BaseModel):
+    column: str
+    old: str | None
+    new: str | None  # personal identifiers (names, ID numbers) are masked
+
+
+class MasterChange(BaseModel):
+    """A master-data row that differs from the version in force: loaded as a new version."""
+
+    table: str
+    key: dict[str, str]
+    line: int
+    columns: list[ColumnChange] = Field(default_factory=list)
+
+
 class IngestReport(BaseModel):
     batch_id: str
     status: str = Field(description="committed | rejected (strict mode with quarantined rows)")
@@ -29,6 +44,11 @@ class IngestReport(BaseModel):
     tables: dict[str, TableCounts] = Field(default_factory=dict)
     files: list[FileInfo] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
+    master_changes: list[MasterChange] = Field(
+        default_factory=list,
+        description="master-data rows loaded as new versions (主数据变更); the first 1,000 when there are more",
+    )
+    master_changes_total: int = 0
 
     @property
     def quarantined(self) -> int:
@@ -40,7 +60,10 @@ class IngestReport(BaseModel):
 
     def contract_json(self) -> dict[str, dict[str, int]]:
         """The data contract's report: ``{table: {read, loaded, quarantined, duplicate}}``."""
-        return {name: counts.model_dump() for name, counts in self.tables.items()}
+        return {
+            name: {k: getattr(counts, k) for k in ("read", "loaded", "quarantined", "duplicate")}
+            for name, counts in self.tables.items()
+        }
 
 
 class QuarantineOut(BaseModel):

@@ -1,10 +1,11 @@
 """Ingest service (数据接入): load an input folder as one batch (批次), atomically and idempotently.
 
-Steps: discover and read the files (``reader``), validate them in DuckDB (``validate``), write
-good rows to the lake's staging folder and master data to the store (``writer``), then in ONE
-transaction record the batch, its files and quarantined rows (隔离行), append external points to
-the scoring ledger, rename the staging folder into ``batches/`` and commit. Other domains
-(audit, risk, demo) call ``ingest_folder``; the CLI is a thin wrapper.
+Steps: discover and read the files (``reader``), validate them column-wise in DuckDB
+(``validate``: only rows that do not simply load are materialised), stream the good rows into the
+lake's staging folder (``writer``), then in ONE transaction record the batch, its files,
+quarantined rows (隔离行), master data with its version history, external points for the scoring
+ledger, rename the staging folder into ``batches/`` and commit. Other domains (audit, risk, demo)
+call ``ingest_folder``; the CLI is a thin wrapper.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from __future__ import annotations
 import importlib
 import json
 import shutil
+import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -26,17 +29,22 @@ from fundguard.contract import TABLES
 from fundguard.db import session_scope
 from fundguard.ingest import reasons, writer
 from fundguard.ingest.models import IngestBatch, IngestFile, QuarantineRow
-from fundguard.ingest.reader import SourceFile, _quote, discover, load_mapping, read_table
-from fundguard.ingest.schemas import FileInfo, IngestReport, QuarantineOut, TableCounts
-from fundguard.ingest.validate import Checks, Context, Rules, _text, check_rows, resolve_rows
+from fundguard.ingest.reader import SourceFile, _quote, discover, estimate_rows, load_mapping, read_table
+from fundguard.ingest.schemas import FileInfo, IngestReport, MasterChange, QuarantineOut, TableCounts
+from fundguard.ingest.validate import Checks, Context, Rules, _text, check_rows, resolve_rows, row_hash_sql
 from fundguard.masterdata.models import Institution
 from fundguard.profiles import get_profile
 from fundguard.refdata import admin_division_codes, field_codes
 from fundguard.timeutil import now
 
-# progress(phase, done, total): phase is a short bilingual label such as "校验 validate fee_list".
+# progress(phase, done, total). Phases starting with "文件 files" count files (done/total files of
+# a stage: 校验 validate, 写入 write); phases starting with "行 rows" count rows of one file in one
+# step (读取 read, 校验 validate, 写入 write), reported while the step runs, chunk by chunk.
 ProgressCallback = Callable[[str, int, int], None]
 EXTERNAL_REJECTED = -1  # _pf of a points row the scoring ledger rejected
+MAX_REPORTED_CHANGES = 1_000  # master-data changes listed in a batch report (all are in master_version)
+FILES = "文件 files"
+ROWS = "行 rows"
 
 
 def load_rules() -> Rules:
@@ -61,6 +69,75 @@ def load_rules() -> Rules:
         points_min=profile["scoring.min_points"],
         points_max=profile["scoring.max_points"],
     )
+
+
+class Progress:
+    """Progress of one ingest: per file, and per chunk of rows while a DuckDB statement runs.
+
+    DuckDB executes a whole file in one statement; a helper thread polls the connection's
+    ``query_progress()`` (the share of the statement's input already processed) and reports
+    it as rows done. Without a callback nothing is polled.
+    """
+
+    def __init__(self, callback: ProgressCallback | None, con: duckdb.DuckDBPyConnection, poll: float = 0.1):
+        self.callback = callback
+        self.con = con
+        self.poll = poll
+        self._lock = threading.Lock()
+        if callback is not None:
+            con.execute("SET enable_progress_bar = true")
+            con.execute("SET enable_progress_bar_print = false")
+            con.execute("SET progress_bar_time = 0")
+
+    def _emit(self, phase: str, done: int, total: int) -> None:
+        if self.callback is not None:
+            with self._lock:
+                self.callback(phase, done, total)
+
+    def files(self, stage: str, done: int, total: int) -> None:
+        self._emit(f"{FILES} · {stage}", done, total)
+
+    @contextmanager
+    def rows(self, stage: str, table: str, total: int, poll: bool = True) -> Iterator[Callable[[int], None]]:
+        """Report rows of ``table`` processed by the statements run inside the block.
+
+        Yields ``advance(done)`` for code that counts rows itself (the lake writer, per batch);
+        with ``poll``, a thread meanwhile turns DuckDB's progress of the running statement into
+        rows done.
+        """
+        phase = f"{ROWS} · {stage} {table}"
+        last = [0]
+
+        def advance(done: int) -> None:
+            with self._lock:  # the writer and the watcher both advance: keep the count monotonic
+                if last[0] < done < total and self.callback is not None:
+                    last[0] = done
+                    self.callback(phase, done, total)
+
+        self._emit(phase, 0, total)
+        if self.callback is None or not poll:
+            yield advance
+            self._emit(phase, total, total)
+            return
+        stop = threading.Event()
+
+        def watch() -> None:
+            while not stop.wait(self.poll):
+                try:
+                    share = self.con.query_progress()
+                except Exception:  # noqa: BLE001 — progress is cosmetic; never disturb the ingest
+                    continue
+                if share > 0:
+                    advance(int(total * min(share, 100.0) / 100.0))
+
+        watcher = threading.Thread(target=watch, name="ingest-progress", daemon=True)
+        watcher.start()
+        try:
+            yield advance
+        finally:
+            stop.set()
+            watcher.join()
+        self._emit(phase, total, total)
 
 
 def _external_points_hook() -> Callable | None:
@@ -103,9 +180,11 @@ def _prepare(con: duckdb.DuckDBPyConnection, session: Session) -> bool:
 
 
 def _counts(con: duckdb.DuckDBPyConnection, src: SourceFile, reject_status: dict[int, str]) -> TableCounts:
+    """Counts of one table: every row of the source not in ``bad_<table>`` (or loading from it) loaded."""
     counts = TableCounts()
-    for status, n in con.execute(f"SELECT _s, count(*) FROM res_{src.table} GROUP BY _s").fetchall():
+    for status, n in con.execute(f"SELECT _s, count(*) FROM bad_{src.table} GROUP BY _s").fetchall():
         setattr(counts, status, n)
+    counts.loaded = src.rows - counts.quarantined - counts.duplicate
     for status in reject_status.values():
         setattr(counts, status, getattr(counts, status) + 1)
     counts.read = counts.loaded + counts.quarantined + counts.duplicate
@@ -157,14 +236,17 @@ def _quarantine_rows(
     info_case = " ".join(f"WHEN {c.id} THEN CAST({c.info_sql} AS VARCHAR)" for c in checks.by_id.values())
     value_sql = f"CASE _pf {value_case} END" if value_case else "NULL"
     info_sql = f"CASE _pf {info_case} END" if info_case else "NULL"
-    # Text of quarantined rows comes back from src_<table> (r_<col>, as validation saw it).
+    # Only the quarantined rows are read back: their text from src_<table> (r_<col>, as validation
+    # saw it) and their typed values from chk_<table>.
     texts = ", ".join(f"{_text(c, src.source_types[c])} AS {_quote('r_' + c)}" for c in src.columns)
     raw_cols = "".join(f", CAST({_quote('r_' + c)} AS VARCHAR)" for c in src.columns)
+    lines = f"SELECT _line FROM bad_{src.table} WHERE _s = 'quarantined'"
     query = (
-        f"WITH s AS (SELECT _line{', ' + texts if texts else ''} FROM src_{src.table}), "
-        f"q AS (SELECT * FROM res_{src.table} WHERE _s = 'quarantined') "
+        f"WITH q AS (SELECT _line, _pf, _qh, _first_line, _vb, _ve FROM bad_{src.table} WHERE _s = 'quarantined'), "
+        f"s AS (SELECT _line{', ' + texts if texts else ''} FROM src_{src.table} WHERE _line IN ({lines})), "
+        f"c AS (SELECT * EXCLUDE (_pid, _qraw) FROM chk_{src.table} WHERE _line IN ({lines})) "
         f"SELECT _line, _pf, {value_sql}, {info_sql}, CAST(_qh AS VARCHAR){raw_cols} "
-        "FROM q JOIN s USING (_line) ORDER BY _line"
+        "FROM q JOIN s USING (_line) LEFT JOIN c USING (_line) ORDER BY _line"
     )
     for line, pid, value, info, digest, *raw in con.execute(query).fetchall():
         raw_dict = dict(zip(src.columns, raw, strict=True))
@@ -210,16 +292,41 @@ def _apply_points_hook(
     external = {int(line): (column, code, zh, en) for line, column, code, zh, en in rejected}
     if external:
         lines = ", ".join(str(x) for x in external)
+        # Rejected rows that were not exceptional so far join bad_points; then all of them are marked.
         con.execute(
-            f"UPDATE res_points SET _pf = {EXTERNAL_REJECTED}, _qh = _h, "
-            f"_s = 'quarantined' WHERE _line IN ({lines})"
+            f"INSERT INTO bad_points BY NAME SELECT _line, {row_hash_sql(TABLES['points'], src.columns)} AS _h, "
+            f"'loaded' AS _s, false AS _changed FROM chk_points "
+            f"WHERE _line IN ({lines}) AND _line NOT IN (SELECT _line FROM bad_points)"
         )
         con.execute(
-            "UPDATE res_points SET _s = 'duplicate' WHERE _pf = ? AND _qh IN "
-            "(SELECT row_hash FROM prior_quarantine WHERE table_name = 'points')",
-            [EXTERNAL_REJECTED],
+            f"UPDATE bad_points SET _pf = {EXTERNAL_REJECTED}, _qh = _h, _s = CASE WHEN _h IN "
+            "(SELECT row_hash FROM prior_quarantine WHERE table_name = 'points') "
+            f"THEN 'duplicate' ELSE 'quarantined' END WHERE _line IN ({lines})"
         )
     return external
+
+
+def _validate(
+    con: duckdb.DuckDBPyConnection,
+    ordered: list[SourceFile],
+    mappings: dict,
+    rules: Rules,
+    ctx: Context,
+    work: Path,
+    progress: Progress,
+) -> dict[str, Checks]:
+    checks: dict[str, Checks] = {}
+    for i, src in enumerate(ordered):
+        progress.files("校验 validate", i, len(ordered))
+        with progress.rows("读取 read", src.table, estimate_rows(src)):
+            read_table(con, src, mappings.get(src.table, {}), work)
+        checks[src.table] = Checks()
+        with progress.rows("校验 validate", src.table, src.rows):
+            check_rows(con, src, rules, checks[src.table])
+            resolve_rows(con, src, checks[src.table], ctx)
+        ctx.add_batch_table(src)
+    progress.files("校验 validate", len(ordered), len(ordered))
+    return checks
 
 
 def ingest_folder(
@@ -234,7 +341,6 @@ def ingest_folder(
     mappings = load_mapping(mapping)
     sources, notes = discover(input_dir)
     rules = load_rules()
-    tick = progress or (lambda phase, done, total: None)
     ordered = [sources[name] for name in TABLES if name in sources]
     batch_id = _new_batch_id()
     started = now()
@@ -248,13 +354,10 @@ def ingest_folder(
         try:
             con.execute(f"SET temp_directory = '{work / 'duckdb'}'")
             con.execute("SET enable_progress_bar = false")
+            ticks = Progress(progress, con)
             with session_scope() as session:
                 institutions_known = _prepare(con, session)
             lake_tables = writer.register_lake(con, list(TABLES))
-            for i, src in enumerate(ordered):
-                tick(f"读取 read {src.table}", i, len(ordered))
-                read_table(con, src, mappings.get(src.table, {}), work)
-            tick("读取 read", len(ordered), len(ordered))
             ctx = Context(
                 batch_tables=set(),
                 lake_tables=lake_tables,
@@ -262,26 +365,22 @@ def ingest_folder(
                 tolerance_hours=rules.fee_time_tolerance_hours,
                 notes=notes,
             )
-            checks: dict[str, Checks] = {}
-            for i, src in enumerate(ordered):
-                tick(f"校验 validate {src.table}", i, len(ordered))
-                checks[src.table] = Checks()
-                check_rows(con, src, rules, checks[src.table])
-                resolve_rows(con, src, checks[src.table], ctx)
-                ctx.add_batch_table(src)
-            tick("校验 validate", len(ordered), len(ordered))
+            checks = _validate(con, ordered, mappings, rules, ctx, work, ticks)
             rejects = {src.table: _reject_status(con, src) for src in ordered}
-            anything_bad = any(
-                con.execute(f"SELECT count(*) FROM res_{s.table} WHERE _s = 'quarantined'").fetchall()[0][0]
-                or "quarantined" in rejects[s.table].values()
-                for s in ordered
-            )
-            rejected = strict and anything_bad
+            counts = {src.table: _counts(con, src, rejects[src.table]) for src in ordered}
+            rejected = strict and any(c.quarantined for c in counts.values())
             if not rejected:
                 for i, src in enumerate(ordered):
-                    tick(f"写入 write {src.table}", i, len(ordered))
+                    ticks.files("写入 write", i, len(ordered))
                     if src.table != "points":
-                        writer.write_table(con, src.table, src.columns, batch_id, staging)
+                        loaded = counts[src.table].loaded
+                        # Month-partitioned tables count the batches they write; others are
+                        # one DuckDB COPY, followed through its progress.
+                        polled = not TABLES[src.table].partition_time
+                        with ticks.rows("写入 write", src.table, loaded, poll=polled) as advance:
+                            writer.write_table(
+                                con, src.table, src.columns, batch_id, staging, loaded, advance
+                            )
             with session_scope() as session:
                 report = _commit(
                     con,
@@ -298,12 +397,27 @@ def ingest_folder(
                     notes,
                     staging,
                 )
-            tick("写入 write", len(ordered), len(ordered))
+            ticks.files("写入 write", len(ordered), len(ordered))
             return report
         finally:
             con.close()
             shutil.rmtree(work, ignore_errors=True)
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def _change_note(changes: list[dict]) -> str:
+    per_table: dict[str, int] = {}
+    for change in changes:
+        per_table[change["table"]] = per_table.get(change["table"], 0) + 1
+    text = ", ".join(f"{t} {n}" for t, n in per_table.items())
+    more = ""
+    if len(changes) > MAX_REPORTED_CHANGES:
+        more = f"；报告列出前 {MAX_REPORTED_CHANGES} 条，全部见版本履历 / the report lists the first {MAX_REPORTED_CHANGES}, all are in the version history"
+    return (
+        f"主数据变更 {len(changes)} 条（{text}），已作为新版本生效，旧版本保留为历史 / "
+        f"{len(changes)} master-data rows changed ({text}): loaded as new versions, old versions kept as history"
+        + more
+    )
 
 
 def _commit(
@@ -329,16 +443,26 @@ def _commit(
     session.add(batch)
     session.flush()
     external: dict[str, dict[int, tuple[str, str, str, str]]] = {}
+    sources = {s.table: s for s in ordered}
+    all_changes = [] if rejected else writer.master_changes(con, sources)
+    changes = [MasterChange(**c) for c in all_changes[:MAX_REPORTED_CHANGES]]
     if not rejected:
-        notes.extend(
-            writer.upsert_master_data(session, con, {s.table: s for s in ordered}, batch_id, started)
-        )
+        notes.extend(writer.upsert_master_data(session, con, sources, batch_id, started))
+        writer.record_versions(session, con, sources, batch_id, started)
+        if all_changes:
+            notes.append(_change_note(all_changes))
         for src in ordered:
             if src.table == "points":
                 external["points"] = _apply_points_hook(con, session, src, batch_id, notes)
                 writer.write_table(con, "points", src.columns, batch_id, staging)
     report = IngestReport(
-        batch_id=batch_id, status=status, input_dir=str(input_dir), strict=strict, notes=notes
+        batch_id=batch_id,
+        status=status,
+        input_dir=str(input_dir),
+        strict=strict,
+        notes=notes,
+        master_changes=changes,
+        master_changes_total=len(all_changes),
     )
     for src in ordered:
         counts = _counts(con, src, rejects[src.table])
@@ -383,7 +507,12 @@ def _commit(
         "ingest.batch",
         entity_type="ingest_batch",
         entity_id=batch_id,
-        detail={"status": status, "input_dir": str(input_dir), "tables": report.contract_json()},
+        detail={
+            "status": status,
+            "input_dir": str(input_dir),
+            "tables": report.contract_json(),
+            "master_changes": len(all_changes),
+        },
     )
     session.flush()
     if not rejected:

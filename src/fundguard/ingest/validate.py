@@ -1,10 +1,13 @@
-"""Validation (校验) of one source table, vectorised in DuckDB SQL.
+"""Validation (校验) of one source table, columnar: DuckDB SQL over the whole file at once.
 
-``check_rows`` (per row, no joins) builds ``chk_<table>``: the text of each present contract
-column (``r_<col>``, trimmed, empty = NULL), its typed value (``v_<col>``) and ``_pid``, the id of
-the first failing row check. ``resolve_rows`` (across rows) builds ``res_<table>``: duplicates in
-the batch and against the committed lake (key + content hash), references to parent tables, fee
-time inside the visit, and the row's final status ``_s`` (loaded | duplicate | quarantined).
+``check_rows`` (per row, no joins) defines ``chk_<table>``: the typed value of each present
+contract column (``v_<col>``) and ``_pid``, the id of the first failing row check. For typed
+(Parquet) sources it is a view, for text (CSV) sources a table (values are parsed once).
+``resolve_rows`` (across rows) materialises ``bad_<table>``: only the rows that do not simply
+load — rows that failed a row check, duplicate keys in the batch or against the committed lake
+(key + content hash), orphan references, fee times outside the visit — with each row's final
+status ``_s`` (loaded | duplicate | quarantined). Every other row of ``chk_<table>`` loads
+(``loaded_rows_sql``), so the good rows are never copied before they are written to the lake.
 
 The order of checks is the order of ``fundguard.ingest.reasons.CHECK_ORDER``; within one reason,
 columns are checked in contract order.
@@ -42,7 +45,7 @@ class Check:
     id: int
     code: str
     column: str
-    value_sql: str  # SQL for the offending value (over chk_/res_ columns)
+    value_sql: str  # SQL for the offending value (over r_/v_ columns and bad_ columns)
     info_sql: str = "''"
 
 
@@ -121,7 +124,13 @@ def _text(col: str, source_type: str) -> str:
     """Trimmed text (empty = NULL) for text sources; typed sources keep their value (cheaper)."""
     q = _quote(col)
     if source_type.upper() == "VARCHAR":
-        return f"NULLIF(trim({q}), '')"
+        # trim() removes Unicode space separators (U+0020, U+00A0, U+3000 …). An ASCII value
+        # (as many bytes as characters) can only hold U+0020; when it neither starts nor ends with
+        # one, the trim (which copies the string) is skipped: same result, far cheaper.
+        return (
+            f"CASE WHEN strlen({q}) = length({q}) AND NOT (starts_with({q}, ' ') OR ends_with({q}, ' ')) "
+            f"THEN NULLIF({q}, '') ELSE NULLIF(trim({q}), '') END"
+        )
     return q
 
 
@@ -129,12 +138,25 @@ def _in_list(values: list[str]) -> str:
     return "(" + ", ".join(_literal(v) for v in values) + ")"
 
 
-def check_rows(con: duckdb.DuckDBPyConnection, src: SourceFile, rules: Rules, checks: Checks) -> None:
+def check_rows(
+    con: duckdb.DuckDBPyConnection,
+    src: SourceFile,
+    rules: Rules,
+    checks: Checks,
+    materialise: bool | None = None,
+) -> None:
     """Build ``chk_<table>``: typed values ``v_<col>``, the first failing row check ``_pid`` and, for
     failing rows, the hash of their text ``_qraw``. The text itself is not kept (it is re-read
-    from ``src_<table>`` for quarantined rows only), which keeps the table narrow."""
+    from ``src_<table>`` for quarantined rows only), which keeps the table narrow.
+
+    ``chk_`` is a view when every typed column comes typed (Parquet: the checks are cheap and are
+    re-evaluated wherever the view is read, so no copy of the data is made), and a table when
+    values are parsed from text (CSV: parse once).
+    """
     spec = TABLES[src.table]
     present = [c for c in spec.columns if c.name in src.columns]
+    if materialise is None:
+        materialise = any(c.type != "str" and src.source_types[c.name].upper() == "VARCHAR" for c in present)
     v = {c.name: _quote("v_" + c.name) for c in spec.columns}
     r = {c.name: _quote("r_" + c.name) for c in spec.columns}
     conds: list[tuple[int, str]] = []
@@ -195,8 +217,9 @@ def check_rows(con: duckdb.DuckDBPyConnection, src: SourceFile, rules: Rules, ch
     selects = [_text(c.name, src.source_types[c.name]) + f" AS {r[c.name]}" for c in present]
     typed = [_typed(c, src.source_types[c.name]) + f" AS {v[c.name]}" for c in present]
     case = "CASE " + " ".join(f"WHEN {cond} THEN {cid}" for cid, cond in conds) + " END" if conds else "NULL"
+    kind = "TABLE" if materialise else "VIEW"
     con.execute(
-        f"""CREATE TABLE chk_{spec.name} AS
+        f"""CREATE {kind} chk_{spec.name} AS
         WITH r AS (SELECT {", ".join(["_line", *selects, *[_quote(c.name) for c in present]])} FROM src_{spec.name}),
         t AS (SELECT _line, {", ".join([r[c.name] for c in present] + typed)} FROM r)
         , p AS (SELECT *, CAST({case} AS INTEGER) AS _pid FROM t)
@@ -257,7 +280,7 @@ def raw_hash_sql(spec: Table, present: list[str]) -> str:
 class Context:
     """What a table's cross-row checks can see: parents loaded in this batch and the lake."""
 
-    batch_tables: set[str]  # tables whose res_<table> exists (validated earlier in this batch)
+    batch_tables: set[str]  # tables whose chk_/bad_<table> exist (validated earlier in this batch)
     lake_tables: set[str]  # tables with a lake_<table> view over committed files
     institutions_known: bool
     tolerance_hours: int
@@ -269,10 +292,27 @@ class Context:
         self.present[src.table] = list(src.columns)
 
 
+def valid_rows_sql(table: str) -> str:
+    """Rows of ``chk_<table>`` that passed every check (loaded, or duplicates of valid rows).
+
+    Every row that failed a row check is in ``bad_<table>``, so the row checks of ``chk_`` need
+    not be evaluated again here (for a Parquet view, only the typed values are read)."""
+    return (
+        f"SELECT * FROM chk_{table} WHERE _line NOT IN (SELECT _line FROM bad_{table} WHERE _pf IS NOT NULL)"
+    )
+
+
+def loaded_rows_sql(table: str) -> str:
+    """Rows of ``chk_<table>`` that load into the lake (not quarantined, not already loaded)."""
+    return (
+        f"SELECT * FROM chk_{table} WHERE _line NOT IN (SELECT _line FROM bad_{table} WHERE _s <> 'loaded')"
+    )
+
+
 def parent_keys_sql(parent: str, column: str, ctx: Context) -> str | None:
     parts = []
     if parent in ctx.batch_tables and column in ctx.present[parent]:
-        parts.append(f"SELECT {_quote('v_' + column)} AS k FROM res_{parent} WHERE _pf IS NULL")
+        parts.append(f"SELECT {_quote('v_' + column)} AS k FROM ({valid_rows_sql(parent)})")
     if parent in ctx.lake_tables:
         parts.append(f"SELECT {_quote(column)} AS k FROM lake_{parent}")
     if parent == "fixmedins":
@@ -281,45 +321,72 @@ def parent_keys_sql(parent: str, column: str, ctx: Context) -> str | None:
 
 
 def resolve_rows(con: duckdb.DuckDBPyConnection, src: SourceFile, checks: Checks, ctx: Context) -> None:
-    """Build ``res_<table>``: cross-row checks, then each row's status."""
+    """Build ``bad_<table>``: the rows that do not simply load, with their status.
+
+    Only exceptional rows are materialised: rows that failed a row check, rows in a duplicate-key
+    group of this batch, rows whose key is already in the lake, orphans and fee lines outside
+    their visit. Each gets ``_pf`` (first failing check, NULL = passes), ``_qh`` (hash kept with a
+    quarantined row) and ``_s`` (loaded | duplicate | quarantined); master-data rows whose key is
+    in the lake with other content load as a new version (``_changed``). Every row of
+    ``chk_<table>`` that is not in ``bad_<table>`` loads; see ``loaded_rows_sql``.
+    """
     spec = TABLES[src.table]
     name = spec.name
     keys = list(spec.key)
-    vk = [_quote("v_" + k) for k in keys]
-    # Duplicates inside the batch: the first line of each key wins (GROUP BY + join, not a window:
-    # a window over one partition per key is far slower on large tables).
-    group_keys = vk if keys else ["_h"]
-    group_cols = ", ".join(group_keys)
-    group_match = " AND ".join(f"f.{k} = h.{k}" for k in group_keys)
-    # Joins against distinct key sets (not correlated EXISTS): DuckDB hash-joins them in one pass.
+    if any(k not in src.columns for k in keys):
+        # The file lacks a key column (a required one): every row is MISSING_COLUMN already;
+        # rows are then told apart by their content, like rows of a keyless table.
+        keys = []
+    vk = {k: _quote("v_" + k) for k in keys}
+    row_hash = row_hash_sql(spec, src.columns)
+    master = spec.kind == "master"
+    # Keyless tables are keyed by their content hash; keyed tables hash only exceptional rows.
+    base = f"(SELECT *, {row_hash} AS _h FROM chk_{name})" if not keys else f"chk_{name}"
+    group = [vk[k] for k in keys] if keys else ["_h"]
+
+    # Duplicate keys inside the batch (the first valid line of a key wins, see stage 2). This pass
+    # reads only the key columns and usually finds nothing; then the join below is skipped.
+    not_null = " AND ".join(f"{g} IS NOT NULL" for g in group)
+    con.execute(
+        f"CREATE TABLE dup_{name} AS SELECT {', '.join(group)} FROM {base} WHERE {not_null} "
+        "GROUP BY ALL HAVING count(*) > 1"
+    )
+    has_dups = con.execute(f"SELECT count(*) FROM dup_{name}").fetchall()[0][0] > 0
     joins = ""
-    lake_same = lake_key = "FALSE"
+    cols: list[str] = []
+    if has_dups:
+        match = " AND ".join(f"d.{g} = c.{g}" for g in group)
+        joins += f" LEFT JOIN (SELECT *, true AS hit FROM dup_{name}) d ON {match}"
+        cols.append("coalesce(d.hit, false) AS _dk")
+    else:
+        cols.append("FALSE AS _dk")
+
+    lake_key = "FALSE"
     if name in ctx.lake_tables:
-        if keys:
-            cols = ", ".join(_quote(k) for k in keys)
-            match = " AND ".join(f"{{a}}.{_quote(k)} = b.{_quote('v_' + k)}" for k in keys)
-            joins += f" LEFT JOIN (SELECT DISTINCT {cols}, true AS hit FROM lake_{name}) lk ON {match.format(a='lk')}"
-            joins += (
-                f" LEFT JOIN (SELECT DISTINCT {cols}, _row_hash, true AS hit FROM lake_{name}) ls "
-                f"ON {match.format(a='ls')} AND ls._row_hash = b._h"
-            )
+        if len(keys) == 1:
+            lake_key = f"coalesce(c.{vk[keys[0]]} IN (SELECT {_quote(keys[0])} FROM lake_{name}), false)"
+        elif keys:
+            lcols = ", ".join(_quote(k) for k in keys)
+            match = " AND ".join(f"lk.{_quote(k)} = c.{vk[k]}" for k in keys)
+            joins += f" LEFT JOIN (SELECT DISTINCT {lcols}, true AS hit FROM lake_{name}) lk ON {match}"
             lake_key = "coalesce(lk.hit, false)"
         else:
-            joins += f" LEFT JOIN (SELECT DISTINCT _row_hash, true AS hit FROM lake_{name}) ls ON ls._row_hash = b._h"
-        lake_same = "coalesce(ls.hit, false)"
+            lake_key = f"coalesce(c._h IN (SELECT _row_hash FROM lake_{name}), false)"
+    cols.append(f"{lake_key} AS _lk")
 
     stage2: list[tuple[int, str]] = []
     if keys:
         cid = checks.add(
-            "DUPLICATE_KEY", keys[0], f"CAST({vk[0]} AS VARCHAR)", "CAST(_first_line AS VARCHAR)"
+            "DUPLICATE_KEY", keys[0], f"CAST({vk[keys[0]]} AS VARCHAR)", "CAST(_first_line AS VARCHAR)"
         )
         stage2.append((cid, "_rank > 1"))
-        key_text = " || ', ' || ".join(
-            f"'{k}=' || coalesce(CAST({_quote('v_' + k)} AS VARCHAR), '')" for k in keys
-        )
-        cid = checks.add("DUPLICATE_KEY_CONFLICT", keys[0], f"CAST({vk[0]} AS VARCHAR)", key_text)
-        stage2.append((cid, "_in_lake_key"))
-    extra_cols = ""
+        if not master:  # master data: a changed row is a new version, not a conflict
+            key_text = " || ', ' || ".join(
+                f"'{k}=' || coalesce(CAST({_quote('v_' + k)} AS VARCHAR), '')" for k in keys
+            )
+            cid = checks.add("DUPLICATE_KEY_CONFLICT", keys[0], f"CAST({vk[keys[0]]} AS VARCHAR)", key_text)
+            stage2.append((cid, "_lk"))
+    flags = ["_lk"]
     for n, (column, parent, pcol) in enumerate(spec.refs):
         if column not in src.columns:
             continue
@@ -332,33 +399,41 @@ def resolve_rows(con: duckdb.DuckDBPyConnection, src: SourceFile, checks: Checks
                 ctx.notes.append(note)
             continue
         keys_sql = parent_keys_sql(parent, pcol, ctx)
-        vcol = f"b.{_quote('v_' + column)}"
-        found = "FALSE"
-        if keys_sql:
-            joins += f" LEFT JOIN (SELECT DISTINCT k, true AS hit FROM ({keys_sql})) p{n} ON p{n}.k = {vcol}"
-            found = f"coalesce(p{n}.hit, false)"
-        extra_cols += f", {vcol} IS NULL OR {found} AS {_quote('_ok_' + column)}"
+        vcol = f"c.{_quote('v_' + column)}"
+        found = (
+            f"coalesce({vcol} IN (SELECT k FROM ({keys_sql}) WHERE k IS NOT NULL), false)"
+            if keys_sql
+            else "FALSE"
+        )
+        ok = _quote(f"_ok{n}")
+        cols.append(f"{vcol} IS NULL OR {found} AS {ok}")
+        flags.append(f"NOT {ok}")
         cid = checks.add(
             "ORPHAN_REF", column, f"CAST({_quote('v_' + column)} AS VARCHAR)", _literal(f"{parent}.{pcol}")
         )
-        stage2.append((cid, f"NOT {_quote('_ok_' + column)}"))
-    if name == "fee_list" and "mdtrt_id" in src.columns:
+        stage2.append((cid, f"NOT {ok}"))
+    visit_cols = "CAST(NULL AS TIMESTAMP) AS _vb, CAST(NULL AS TIMESTAMP) AS _ve"
+    if name == "fee_list" and {"mdtrt_id", "fee_ocur_time"} <= set(src.columns):
         visits = []
         if "mdtrt" in ctx.batch_tables and {"mdtrt_id", "begntime"} <= set(ctx.present["mdtrt"]):
             endtime = typed_or_null(TABLES["mdtrt"].column("endtime"), ctx.present["mdtrt"])
             visits.append(
-                f"SELECT v_mdtrt_id AS mdtrt_id, v_begntime AS b, {endtime} AS e FROM res_mdtrt WHERE _pf IS NULL"
+                f"SELECT v_mdtrt_id AS mdtrt_id, v_begntime AS b, {endtime} AS e FROM ({valid_rows_sql('mdtrt')})"
             )
         if "mdtrt" in ctx.lake_tables:
             visits.append("SELECT mdtrt_id, begntime AS b, endtime AS e FROM lake_mdtrt")
         if visits:
             joins += (
                 f" LEFT JOIN (SELECT mdtrt_id, min(b) AS vb, max(e) AS ve FROM ({' UNION ALL '.join(visits)}) "
-                "GROUP BY mdtrt_id) vis ON vis.mdtrt_id = b.v_mdtrt_id"
+                "GROUP BY mdtrt_id) vis ON vis.mdtrt_id = c.v_mdtrt_id"
             )
-            extra_cols += ", vis.vb AS _vb, vis.ve AS _ve"
+            visit_cols = "vis.vb AS _vb, vis.ve AS _ve"
             tol = f"INTERVAL {int(ctx.tolerance_hours)} HOUR"
-            cond = f"_vb IS NOT NULL AND (v_fee_ocur_time < _vb - {tol} OR (_ve IS NOT NULL AND v_fee_ocur_time > _ve + {tol}))"
+            cols.append(
+                f"coalesce(vis.vb IS NOT NULL AND (c.v_fee_ocur_time < vis.vb - {tol} OR "
+                f"(vis.ve IS NOT NULL AND c.v_fee_ocur_time > vis.ve + {tol})), false) AS _fee_bad"
+            )
+            flags.append("_fee_bad")
             info = (
                 "strftime(_vb, '%Y-%m-%d %H:%M:%S') || ' ~ ' || coalesce(strftime(_ve, '%Y-%m-%d %H:%M:%S'), '…') "
                 f"|| ' ± {int(ctx.tolerance_hours)}h'"
@@ -366,37 +441,70 @@ def resolve_rows(con: duckdb.DuckDBPyConnection, src: SourceFile, checks: Checks
             cid = checks.add(
                 "FEE_TIME_OUTSIDE_VISIT", "fee_ocur_time", "CAST(v_fee_ocur_time AS VARCHAR)", info
             )
-            stage2.append((cid, cond))
+            stage2.append((cid, "_fee_bad"))
+    cols.append(visit_cols)
+
+    # Stage 1: the exceptional rows only (one pass over chk_, nothing else materialised); the
+    # content hash is computed for them alone (a keyless table's rows all have it already).
+    key_cols = "".join(f", {g}" for g in group if g != "_h")
+    hash_col = "_h" if not keys else f"CASE WHEN _pid IS NULL THEN {row_hash} END AS _h"
+    exceptional = " OR ".join(["_pid IS NOT NULL", "_dk", *flags])
+    con.execute(
+        f"""CREATE TABLE cand_{name} AS
+        WITH x AS (SELECT c.*, {", ".join(cols)} FROM {base} c{joins})
+        SELECT _line, _pid, _qraw{key_cols}, _dk, _vb, _ve, {", ".join(f.removeprefix("NOT ") for f in flags)},
+            {hash_col}
+        FROM x WHERE {exceptional}"""
+    )
+    con.execute(f"DROP TABLE dup_{name}")
+    # The first valid line of a duplicated key, among valid rows only (rows that failed a row check
+    # do not take part): a key is a duplicate group when it has two valid lines.
+    if has_dups:
+        partition = ", ".join(group)
+        con.execute(
+            f"""CREATE OR REPLACE TABLE cand_{name} AS
+            WITH g AS (
+                SELECT {partition}, min(_line) AS _first_line FROM cand_{name}
+                WHERE _dk AND _pid IS NULL GROUP BY ALL HAVING count(*) > 1
+            )
+            SELECT c.* EXCLUDE (_dk), g._first_line FROM cand_{name} c
+            LEFT JOIN g ON {" AND ".join(f"g.{k} = c.{k}" for k in group)} AND c._pid IS NULL"""
+        )
+    else:
+        con.execute(f"ALTER TABLE cand_{name} DROP COLUMN _dk")
+        con.execute(f"ALTER TABLE cand_{name} ADD COLUMN _first_line BIGINT")
+
+    # Stage 2: statuses of the exceptional rows, in check order.
+    if name in ctx.lake_tables and keys:
+        # Same key (``_lk``) and same content hash as a committed row. The hash covers the key
+        # columns, so matching on the hash alone is a cheap integer join.
+        same = f"_lk AND coalesce(b._h IN (SELECT _row_hash FROM lake_{name}), false)"
+    else:
+        same = "_lk"
     case2 = " ".join(f"WHEN {cond} THEN {cid}" for cid, cond in stage2)
     prior = f"_qh IN (SELECT row_hash FROM prior_quarantine WHERE table_name = {_literal(name)})"
+    copy = "((_rank > 1 AND _h = _h1) OR _same)"
+    changed = f"_pf IS NULL AND _lk AND NOT coalesce({copy}, false)" if master else "FALSE"
     con.execute(
-        f"""CREATE TABLE res_{name} AS
-        WITH h AS (SELECT *, {row_hash_sql(spec, src.columns)} AS _h FROM chk_{name}),
-        firsts AS (
-            SELECT {group_cols}, min(_line) AS _first_line, arg_min(_h, _line) AS _h1
-            FROM h WHERE _pid IS NULL GROUP BY ALL HAVING count(*) > 1  -- usually empty: a cheap join
-        ), w AS (
-            SELECT h.*, f._first_line, f._h1,
-                CASE WHEN h._pid IS NULL THEN (CASE WHEN h._line > f._first_line THEN 2 ELSE 1 END) END AS _rank
-            FROM h LEFT JOIN firsts f ON {group_match} AND h._pid IS NULL
-        ), x AS (
-            SELECT b.*, {lake_same} AS _in_lake_same, {lake_key} AS _in_lake_key{extra_cols}
-            FROM w b{joins}
+        f"""CREATE TABLE bad_{name} AS
+        WITH f AS (SELECT _line AS _fl, _h AS _h1 FROM cand_{name} WHERE _first_line = _line),
+        s AS (
+            SELECT b.*, f._h1,
+                CASE WHEN _pid IS NULL THEN (CASE WHEN _line > _first_line THEN 2 ELSE 1 END) END AS _rank,
+                {same} AS _same
+            FROM cand_{name} b LEFT JOIN f ON f._fl = b._first_line
         ), z AS (
-            SELECT *, CASE WHEN _pid IS NOT NULL THEN _pid
-                WHEN (_rank > 1 AND _h = _h1) OR _in_lake_same THEN NULL
-                {case2}
-            END AS _pf
-            FROM x
+            SELECT *, CASE WHEN _pid IS NOT NULL THEN _pid WHEN {copy} THEN NULL {case2} END AS _pf FROM s
         ), y AS (
             -- A row that parsed is identified by its typed hash, one that did not by its text.
             SELECT *, CASE WHEN _pf IS NULL THEN NULL WHEN _pid IS NOT NULL THEN _qraw ELSE _h END AS _qh FROM z
         )
-        SELECT *, CASE
-            WHEN _pf IS NULL AND ((_rank > 1 AND _h = _h1) OR _in_lake_same) THEN 'duplicate'
+        SELECT _line, _pf, _qh, _h, _first_line, _vb, _ve, CASE
+            WHEN _pf IS NULL AND {copy} THEN 'duplicate'
             WHEN _pf IS NULL THEN 'loaded'
             WHEN {prior} THEN 'duplicate'
-            ELSE 'quarantined' END AS _s
+            ELSE 'quarantined' END AS _s,
+            coalesce({changed}, false) AS _changed
         FROM y"""
     )
-    con.execute(f"DROP TABLE chk_{name}")
+    con.execute(f"DROP TABLE cand_{name}")

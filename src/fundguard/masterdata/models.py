@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fundguard.db import Base, Money
@@ -80,3 +80,29 @@ class CatalogItem(Base):
     unit: Mapped[str | None] = mapped_column(String(40))
     spec: Mapped[str | None] = mapped_column(String(200))
     batch_id: Mapped[str | None] = mapped_column(String(40))
+
+
+class MasterVersion(Base):
+    """One version (版本) of a master-data row: the history behind the current tables above.
+
+    Every institution, practitioner registration and catalogue row that ingest loads is recorded
+    here, keyed by contract table and key (``entity_key``: the key values joined by ``|``). When a
+    later batch brings the same key with other content, the open version gets ``valid_to`` (the
+    later batch's start) and ``superseded_by``, and the new one is inserted with ``valid_to``
+    NULL: the newest version is current and is what the current tables and the lake views show.
+    """
+
+    __tablename__ = "master_version"
+    __table_args__ = (Index("ix_master_version_entity", "table_name", "entity_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    table_name: Mapped[str] = mapped_column(String(32), nullable=False)  # fixmedins | practitioner | catalog
+    entity_key: Mapped[str] = mapped_column(String(200), nullable=False)
+    valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    valid_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    batch_id: Mapped[str] = mapped_column(String(40), nullable=False, index=True)
+    superseded_by: Mapped[str | None] = mapped_column(String(40))
+    line: Mapped[int] = mapped_column(Integer, nullable=False)  # source file line of this version
+    change: Mapped[str] = mapped_column(String(8), nullable=False)  # new | changed
+    row_hash: Mapped[str] = mapped_column(String(24), nullable=False)  # the lake's _row_hash
+    data: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)  # contract columns as text
