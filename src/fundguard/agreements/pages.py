@@ -141,9 +141,23 @@ def _institution_names(session: Session, codes) -> dict[str, str]:
     return dict(rows.all())
 
 
-def step_state(cal, due: date | None, left: date | None, on: date) -> tuple[str, str]:
+def _ended_states() -> frozenset[str]:
+    """Application states no transition leaves (已公布, 不予受理, …): nothing is pending there."""
+    from fundguard.agreements.states import APP_TRANSITIONS
+
+    sources = set().union(*(src for src, _ in APP_TRANSITIONS.values()))
+    targets = {target for _, target in APP_TRANSITIONS.values()}
+    return frozenset(targets - sources)
+
+
+ENDED_STATES = _ended_states()
+
+
+def step_state(cal, due: date | None, left: date | None, on: date, ended: bool = False) -> tuple[str, str]:
     """(label, css class) of one step against its due date on the working-day calendar."""
     if due is None:
+        if ended and left is None:
+            return ("已办结", "ok")
         return ("无时限" if left else "机构自行推进", "")
     if left is not None:
         return ("逾期完成", "bad") if left > due else ("按期完成", "ok")
@@ -282,7 +296,7 @@ def _application_context(session: Session, user: User, app: Application) -> dict
     masked = not auth.sees_identifiers(user)
     steps = []
     for s in svc.steps(session, app.id):
-        label, css = step_state(cal, s.due_on, s.left_on, on)
+        label, css = step_state(cal, s.due_on, s.left_on, on, ended=s.status in ENDED_STATES)
         steps.append(
             {
                 "status": s.status,
