@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import base64
 import io
 import re
-import shutil
-import subprocess
 import threading
-import zlib
 from datetime import date
 from decimal import Decimal
 
@@ -20,6 +16,7 @@ from fundguard.cases import rectification as rect
 from fundguard.cases.statemachine import Actor
 from fundguard.db import session_scope
 from fundguard.errors import Conflict
+from pdftext import pdf_text
 
 HANDLER = Actor.of("办案员王", "case_handler", region="320400")
 MON = date(2026, 3, 2)
@@ -121,77 +118,6 @@ def test_concurrent_numbering_hands_out_each_number_once(store):
 
 
 # --- PDF ----------------------------------------------------------------------------------------
-
-
-def _streams(pdf: bytes) -> list[bytes]:
-    """Every stream of the PDF, decoded (reportlab uses FlateDecode, page contents ASCII85 + Flate)."""
-    out = []
-    for m in re.finditer(rb"stream\r?\n", pdf):
-        raw = pdf[m.end() : pdf.find(b"endstream", m.end())]
-        if b"ASCII85Decode" in pdf[max(0, m.start() - 200) : m.start()]:
-            raw = base64.a85decode(raw.strip().removesuffix(b"~>"))
-        try:
-            out.append(zlib.decompress(raw))
-        except zlib.error:
-            out.append(raw)
-    return out
-
-
-def _unescape(raw: bytes) -> bytes:
-    out, i = bytearray(), 0
-    while i < len(raw):
-        c = raw[i]
-        if c == 0x5C:  # backslash escape
-            nxt = raw[i + 1 : i + 2]
-            if nxt.isdigit():
-                digits = re.match(rb"[0-7]{1,3}", raw[i + 1 : i + 4]).group(0)
-                out.append(int(digits, 8))
-                i += 1 + len(digits)
-                continue
-            out += {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}.get(nxt, nxt)
-            i += 2
-            continue
-        out.append(c)
-        i += 1
-    return bytes(out)
-
-
-def pdf_text(pdf: bytes) -> str:
-    """Text of a reportlab PDF: pypdf or pdftotext when installed, else decoded through the ToUnicode maps."""
-    try:
-        from pypdf import PdfReader
-
-        return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
-    except ImportError:
-        pass
-    if shutil.which("pdftotext"):
-        return subprocess.run(
-            ["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True
-        ).stdout.decode()
-    # Fallback: reportlab writes one ToUnicode CMap per font subset; font names are "/F<n>+<k>".
-    objects = {int(n): body for n, body in re.findall(rb"(\d+) 0 obj\s*(.*?)endobj", pdf, re.S)}
-    cmaps = {}
-    for name, ref in re.findall(rb"/(F\d+\+\d+) (\d+) 0 R", pdf):
-        font = objects.get(int(ref), b"")
-        tu = re.search(rb"/ToUnicode (\d+) 0 R", font)
-        if not tu:
-            continue
-        stream = _streams(objects[int(tu.group(1))])[0]
-        cmaps[name.decode()] = {
-            int(src, 16): chr(int(dst, 16))
-            for src, dst in re.findall(rb"<([0-9A-F]{2})> <([0-9A-F]{4})>", stream)
-        }
-    text = []
-    for content in _streams(pdf):
-        if b"Tf" not in content:
-            continue
-        current: dict = {}
-        for token in re.finditer(rb"/(F\d+\+\d+) [\d.]+ Tf|\(((?:\\.|[^\\)])*)\) Tj", content, re.S):
-            if token.group(1):
-                current = cmaps.get(token.group(1).decode(), {})
-            else:
-                text.append("".join(current.get(b, "") for b in _unescape(token.group(2))))
-    return "".join(text)
 
 
 def test_pdf_documents_carry_the_number_and_embed_the_cjk_font(session):

@@ -80,3 +80,31 @@ def test_managing_publications_by_role_and_region(web, ids):
     login(web, "leader1")
     assert web.get("/disclosure").status_code == 200
     assert web.post(f"{API}/publications/{ids['pub_draft_3205']}/approve").status_code == 403
+
+
+def test_periodic_summary_report_as_excel_and_pdf(web, ids):
+    import io
+
+    from openpyxl import load_workbook
+
+    from pdftext import pdf_fonts, pdf_text
+
+    login(web, "sup3204")
+    day = now().date()
+    params = {"start": (day - timedelta(days=30)).isoformat(), "end": day.isoformat()}
+    xlsx = web.get("/disclosure/report.xlsx", params=params)
+    assert xlsx.status_code == 200
+    book = load_workbook(io.BytesIO(xlsx.content))
+    detail = list(book["明细"].iter_rows(values_only=True))
+    assert [r[2] for r in detail[1:]] == ["已公开案例", "已撤回案例"]
+    counts = {r[0]: r[1:] for r in book["汇总"].iter_rows(min_row=3, values_only=True)}
+    assert sum(c[0] for c in counts.values()) == 2 and sum(c[1] for c in counts.values()) == 1
+    pdf = web.get("/disclosure/report.pdf", params=params)
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    text = pdf_text(pdf.content)
+    assert "信息公开汇总报告" in text and "已公开案例" in text and "草稿案例" not in text
+    assert any("+WenQuanYiMicroHei" in name for name in pdf_fonts(pdf.content))
+    bad = web.get("/disclosure/report.pdf", params={"start": "2026-02-30"})
+    assert bad.status_code == 422
+    logout(web)
+    assert web.get("/disclosure/report.pdf", params=params, follow_redirects=False).status_code == 303

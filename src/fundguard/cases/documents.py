@@ -20,8 +20,6 @@ from docx.shared import Pt
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -34,6 +32,7 @@ from fundguard.cases.models import CaseDocument
 from fundguard.cases.numbering import next_seq
 from fundguard.cases.statemachine import Actor
 from fundguard.errors import Conflict, InputError, NotFound
+from fundguard.pdf import cjk_font
 from fundguard.profiles import get_profile
 from fundguard.timeutil import now
 from fundguard.timeutil import today as local_today
@@ -94,27 +93,11 @@ def _render(title: str, doc_no: str, agency_name: str, paragraphs: list[str], da
     return buf.getvalue()
 
 
-CJK_FONT_PATH = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
-CJK_FONT_NAME = "WenQuanYiMicroHei"
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-PDF_TYPE = "application/pdf"
-
-
-def _cjk_font() -> str:
-    if CJK_FONT_NAME not in pdfmetrics.getRegisteredFontNames():
-        try:
-            pdfmetrics.registerFont(TTFont(CJK_FONT_NAME, CJK_FONT_PATH, subfontIndex=0))
-        except Exception as exc:  # noqa: BLE001 — a missing font is a configuration error
-            raise Conflict(
-                "PDF_FONT_MISSING",
-                f"无法加载中文字体 {CJK_FONT_PATH}，不能生成 PDF 文书",
-                f"CJK font unavailable: {exc}",
-            ) from None
-    return CJK_FONT_NAME
 
 
 def _render_pdf(title: str, doc_no: str, agency_name: str, paragraphs: list[str], day: date) -> bytes:
-    font = _cjk_font()
+    font = cjk_font()
     body = ParagraphStyle("body", fontName=font, fontSize=12, leading=20, wordWrap="CJK", firstLineIndent=0)
     head = ParagraphStyle("head", parent=body, fontSize=18, leading=28, alignment=1)
     sub = ParagraphStyle("sub", parent=body, fontSize=16, leading=26, alignment=1)

@@ -26,6 +26,7 @@ from fundguard.cases import rectification as rect
 from fundguard.cases.deps import db
 from fundguard.cases.models import Case, Clue, ProblemItem
 from fundguard.errors import Forbidden, InputError
+from fundguard.pdf import PDF_TYPE
 from fundguard.web.security import require_roles
 
 cases = APIRouter(prefix="/api/v1/cases", tags=["案件 cases"])
@@ -251,7 +252,7 @@ def case_document(
 
 
 def document_response(row, data: bytes, fmt: str) -> Response:
-    media = documents.PDF_TYPE if fmt == "pdf" else DOCX
+    media = PDF_TYPE if fmt == "pdf" else DOCX
     name = quote(documents.filename(row, fmt))
     return Response(
         data,

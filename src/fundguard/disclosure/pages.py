@@ -5,10 +5,11 @@ publication time has come, already desensitised on approval) and the staff page 
 
 from __future__ import annotations
 
-from datetime import datetime
+import io
+from datetime import date, datetime, timedelta
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 
 from fundguard.agreements.access import DECIDERS, STAFF
@@ -17,8 +18,10 @@ from fundguard.db import session_scope
 from fundguard.disclosure import service as svc
 from fundguard.disclosure import views as api
 from fundguard.disclosure.models import Publication
+from fundguard.disclosure.report import summary_pdf, summary_workbook
 from fundguard.errors import Conflict, Forbidden, FundguardError, InputError
-from fundguard.timeutil import TZ, now
+from fundguard.pdf import PDF_TYPE
+from fundguard.timeutil import TZ, now, today
 from fundguard.web.security import require_roles
 from fundguard.web.templating import Page, render
 
@@ -91,13 +94,51 @@ def _manage(request: Request, user: User, status: str, page: int, error: str = "
             "error": error,
         },
         status_code=status_code,
-        active="agreements",
+        active="disclosure",
     )
 
 
 @router.get("/disclosure", response_class=HTMLResponse, include_in_schema=False)
 def manage_page(request: Request, status: str = "", page: int = Query(1, ge=1), user: User = Depends(READER)):
     return _manage(request, user, status, page)
+
+
+def _period(start: str, end: str) -> tuple[date, date]:
+    try:
+        last = date.fromisoformat(end) if end else today()
+        first = date.fromisoformat(start) if start else last - timedelta(days=89)
+    except ValueError:
+        raise InputError("BAD_DATE", "日期格式应为 YYYY-MM-DD", "bad date", "start") from None
+    if first > last:
+        raise InputError("BAD_PERIOD", "起始日期不能晚于截止日期", "start after end", "start")
+    return first, last
+
+
+@router.get("/disclosure/report.xlsx", include_in_schema=False)
+def report_xlsx(start: str = "", end: str = "", user: User = Depends(READER)):
+    """定期公开汇总报告（Excel）：各类公开信息的发布数与明细。"""
+    first, last = _period(start, end)
+    buffer = io.BytesIO()
+    with session_scope() as session:
+        summary_workbook(session, first, last).save(buffer)
+    return Response(
+        buffer.getvalue(),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="disclosure-{first}-{last}.xlsx"'},
+    )
+
+
+@router.get("/disclosure/report.pdf", include_in_schema=False)
+def report_pdf(start: str = "", end: str = "", user: User = Depends(READER)):
+    """定期公开汇总报告（PDF，中文字体嵌入）。"""
+    first, last = _period(start, end)
+    with session_scope() as session:
+        data = summary_pdf(session, first, last)
+    return Response(
+        data,
+        media_type=PDF_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="disclosure-{first}-{last}.pdf"'},
+    )
 
 
 def _when(value: str | None) -> datetime:
