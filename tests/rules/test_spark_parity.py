@@ -90,3 +90,22 @@ def test_all_fixture_cases_as_one_city_identical_on_both_engines(spark) -> None:
         assert json.loads(d["evidence"]).keys() == json.loads(s["evidence"]).keys()
     got = {(f["rule_code"], f["mdtrt_id"], f["feedetl_sn"], f["amount"]) for f in duck}
     assert {e for e in expected if e[0] not in GLOBAL_MASTER_RULES} <= got
+
+
+def test_lake_views_show_the_current_master_version(spark, store, tmp_path):
+    """Spark reading the lake sees one current row per institution after a master-data change."""
+    from fundguard.ingest.service import ingest_folder
+    from fundguard.rules import spark_engine
+    from ingest.city import HOSPITAL, rows, write_csv, write_folder
+
+    ingest_folder(write_folder(tmp_path / "city"))
+    changed = [dict(r) for r in rows()["fixmedins"]]
+    changed[0] |= {"fixmedins_name": "朝阳区第一人民医院", "aprv_bed_cnt": "320"}
+    write_csv(tmp_path / "changed", "fixmedins", changed)
+    ingest_folder(tmp_path / "changed")
+    spark_engine.register_lake_views(spark)
+    got = spark.sql(
+        f"SELECT fixmedins_name, aprv_bed_cnt FROM fixmedins WHERE fixmedins_code = '{HOSPITAL}'"
+    ).collect()
+    assert [(r[0], int(r[1])) for r in got] == [("朝阳区第一人民医院", 320)]
+    assert spark.sql("SELECT count(*) FROM fee_list").collect()[0][0] == len(rows()["fee_list"])

@@ -59,6 +59,14 @@ class Dialect:
     def str(self, x: str) -> str:
         return f"CAST({x} AS VARCHAR)"
 
+    def hash(self, *cols: str) -> str:
+        """A 64-bit hash of the values (NULL-safe: equal rows, NULLs included, hash equal).
+
+        Only ever used to pre-select candidate rows cheaply (a collision adds a candidate, never
+        loses one); the exact condition is always evaluated on the candidates afterwards.
+        """
+        return f"hash({', '.join(cols)})"
+
 
 class SparkDialect(Dialect):
     name = "spark"
@@ -89,6 +97,9 @@ class SparkDialect(Dialect):
 
     def str(self, x: str) -> str:
         return f"CAST({x} AS STRING)"
+
+    def hash(self, *cols: str) -> str:
+        return f"xxhash64({', '.join(cols)})"
 
 
 DIALECTS = {"duckdb": Dialect(), "spark": SparkDialect()}

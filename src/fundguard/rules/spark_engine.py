@@ -61,7 +61,9 @@ def run_spark(
     for statement in (s.strip() for s in prelude.split(";")):
         if statement:
             spark.sql(statement)
-    spark.table("fg_line").cache()
+    # the prelude relations are read by many templates: computed once (0006 "Performance at 10 M lines")
+    for name in engine.PRELUDE_RELATIONS:
+        spark.table(name).cache()
     parts = []
     for template in engine.templates_to_run(knowledge):
         if template in engine.TEMPLATE_PARAMS:
@@ -88,13 +90,27 @@ def copy_from_duckdb(spark, con) -> None:
 
 
 def register_lake_views(spark) -> None:
-    """Point Spark at the committed lake's Parquet files (what a cluster deployment uses)."""
+    """Point Spark at the committed lake's Parquet files (what a cluster deployment uses).
+
+    Fact tables are read by Spark straight from the files. Master-data tables keep every version
+    (docs/decisions/0017); they are small, so they go through the lake's DuckDB views, which
+    show the current version of each key, and are copied in.
+    """
+    import duckdb
+
     from fundguard import lake
 
+    con = duckdb.connect()
+    masters = [name for name, spec in TABLES.items() if spec.kind == "master"]
+    lake.register_views(con, tables=masters)
     for name in TABLES:
+        if name in masters:
+            _register(spark, name, con.sql(f"SELECT * FROM {name}").to_arrow_table())
+            continue
         files = lake.table_files(name)
         if files:
             spark.read.option("mergeSchema", "true").parquet(*files).createOrReplaceTempView(name)
+    con.close()
 
 
 def run_spark_over_duckdb(con, knowledge, params, since=None, until=None, progress=None) -> pa.Table:

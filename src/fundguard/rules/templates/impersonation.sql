@@ -28,6 +28,10 @@ JOIN (
         SELECT psn_no, gend, mdtrt_id, row_number() OVER (PARTITION BY psn_no ORDER BY begntime, mdtrt_id) AS n
         FROM fg_visit
         WHERE gend IN ('1', '2')
+          -- only a person recorded with both sexes can fire: window just their visits, not every visit
+          AND psn_no IN (
+              SELECT psn_no FROM fg_visit WHERE gend IN ('1', '2') GROUP BY psn_no HAVING min(gend) <> max(gend)
+          )
     ) e WHERE e.n = 1
 ) f ON f.psn_no = v.psn_no
 JOIN fg_visit_amount amt ON amt.mdtrt_id = v.mdtrt_id

@@ -16,6 +16,9 @@ FROM (
         ) AS first_sn
     FROM trace t
     JOIN fee_list f ON f.feedetl_sn = t.feedetl_sn
+    -- only codes scanned more than once can repeat: the window sorts those rows, not the whole table
+    WHERE t.drug_trac_codg IS NULL
+       OR t.drug_trac_codg IN (SELECT drug_trac_codg FROM trace GROUP BY drug_trac_codg HAVING count(*) > 1)
 ) x
 JOIN fg_line l ON l.feedetl_sn = x.feedetl_sn
 WHERE x.n > 1
