@@ -22,7 +22,7 @@ from fundguard.auth.models import User
 from fundguard.contract import VIOLATION_CATEGORIES
 from fundguard.db import session_scope
 from fundguard.errors import Conflict, FundguardError, InputError
-from fundguard.inspections import access, flight, random_plans, schemas, self_check
+from fundguard.inspections import access, flight, public, random_plans, schemas, self_check
 from fundguard.inspections import service as svc
 from fundguard.inspections import views as api
 from fundguard.inspections.directory import region_expr
@@ -557,3 +557,20 @@ async def task_report(request: Request, task_id: int, user: User = Depends(ANY))
     except PAGE_ERRORS as exc:
         return _task_page(request, task_id, user, exc.message_zh, exc.http_status)
     return _redirect(f"/inspections/self-checks/{task_id}?saved=1")
+
+
+# --- 一公开: public draw records ----------------------------------------------------------------
+
+
+@router.get("/public/draws/{draw_id}.json", include_in_schema=False)
+def public_draw_json(draw_id: int):
+    """抽取记录（公开）：种子、算法、参数、候选快照及其摘要、抽取结果，可据此独立复算。"""
+    with session_scope() as session:
+        return public.public_draw(session, draw_id)
+
+
+@router.get("/public/draws/{draw_id}", response_class=HTMLResponse, include_in_schema=False)
+def public_draw_page(request: Request, draw_id: int):
+    with session_scope() as session:
+        record = public.public_draw(session, draw_id)
+    return render(request, "public/draw.html", {"r": record, "title": "双随机抽取结果公开"})
