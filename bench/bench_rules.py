@@ -318,7 +318,12 @@ def run(quick: bool) -> list[dict]:
         city = Path(tmp) / "city"
         generate(city, scale=SPARK_SCALE_FULL, seed=0, fmt="parquet")
         small, small_findings = _duckdb_seconds(city, knowledge, params)
-        out += _spark_rows(city, knowledge, params, small, small_findings, SPARK_SCALE_FULL)
+        try:
+            out += _spark_rows(city, knowledge, params, small, small_findings, SPARK_SCALE_FULL)
+        except Exception as exc:  # noqa: BLE001 — keep the DuckDB figures when Spark fails
+            out.append(
+                _row("rules_spark_local_full_library", float("nan"), "s", notes=f"FAILED: {exc!r}"[:300])
+            )
     return out
 
 

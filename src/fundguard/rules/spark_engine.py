@@ -34,6 +34,8 @@ def get_spark(master: str | None = None):
         .config("spark.sql.timestampType", "TIMESTAMP_NTZ")
         .config("spark.sql.shuffle.partitions", os.environ.get("FUNDGUARD_SPARK_SHUFFLE_PARTITIONS", "4"))
         .config("spark.ui.enabled", "false")
+        # local mode runs the work in the driver's JVM: its 1 GB default heap runs out on a real city
+        .config("spark.driver.memory", os.environ.get("FUNDGUARD_SPARK_DRIVER_MEMORY", "4g"))
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.sql.ansi.enabled", "false")
     )
