@@ -508,25 +508,46 @@ def start_audit_run(request: Request, user: User = Depends(require_roles(*AUDIT_
     return RedirectResponse(f"/audit-runs/{run_id}", status_code=303)
 
 
+def _amount_and_count_chart(
+    labels: list[str],
+    rows: list[dict],
+    colors: list[str],
+    amount_series: dict,
+    count_series: dict,
+    x_axis: dict | None = None,
+    bottom: int = 36,
+) -> dict:
+    """ECharts option: suspect amount (元) and number of findings (条) over the same axis."""
+    return {
+        "empty": not rows,
+        "animation": False,
+        "color": colors,
+        "tooltip": {"trigger": "axis"},
+        "legend": {"data": ["可疑金额（元）", "命中条数"], "top": 0, "right": 10},
+        "grid": {"left": 70, "right": 60, "top": 40, "bottom": bottom},
+        "xAxis": {"type": "category", "data": labels, **(x_axis or {})},
+        "yAxis": [{"type": "value", "name": "元"}, {"type": "value", "name": "条", "minInterval": 1}],
+        "series": [
+            {"name": "可疑金额（元）", **amount_series, "data": [float(r["amount"]) for r in rows]},
+            {"name": "命中条数", **count_series, "yAxisIndex": 1, "data": [r["findings"] for r in rows]},
+        ],
+    }
+
+
 @router.get("/api/v1/overview/findings-by-category", summary="规则命中按类别（图表）", tags=["总览"])
 def chart_by_category(user: User = Depends(require_roles(*ALL_ROLES))) -> dict:
     """ECharts 配置：各违规类别的可疑金额与条数（本辖区/本机构）。"""
     with session_scope() as session:
         rows = findings.by_category(session, user)
-    return {
-        "empty": not rows,
-        "animation": False,
-        "color": ["#0b3d91", "#d98e04"],
-        "tooltip": {"trigger": "axis"},
-        "legend": {"data": ["可疑金额（元）", "命中条数"], "top": 0, "right": 10},
-        "grid": {"left": 70, "right": 60, "top": 40, "bottom": 80},
-        "xAxis": {"type": "category", "data": [r["category_zh"] for r in rows], "axisLabel": {"rotate": 35}},
-        "yAxis": [{"type": "value", "name": "元"}, {"type": "value", "name": "条", "minInterval": 1}],
-        "series": [
-            {"name": "可疑金额（元）", "type": "bar", "data": [float(r["amount"]) for r in rows]},
-            {"name": "命中条数", "type": "line", "yAxisIndex": 1, "data": [r["findings"] for r in rows]},
-        ],
-    }
+    return _amount_and_count_chart(
+        [r["category_zh"] for r in rows],
+        rows,
+        ["#0b3d91", "#d98e04"],
+        {"type": "bar"},
+        {"type": "line"},
+        x_axis={"axisLabel": {"rotate": 35}},
+        bottom=80,
+    )
 
 
 @router.get("/api/v1/overview/findings-by-month", summary="规则命中按就诊月份（趋势）", tags=["总览"])
@@ -534,22 +555,10 @@ def chart_by_month(user: User = Depends(require_roles(*ALL_ROLES))) -> dict:
     """ECharts 配置：按就诊月份的可疑金额与条数趋势。"""
     with session_scope() as session:
         rows = findings.by_month(session, user)
-    return {
-        "empty": not rows,
-        "animation": False,
-        "color": ["#b3261e", "#0b3d91"],
-        "tooltip": {"trigger": "axis"},
-        "legend": {"data": ["可疑金额（元）", "命中条数"], "top": 0, "right": 10},
-        "grid": {"left": 70, "right": 60, "top": 40, "bottom": 36},
-        "xAxis": {"type": "category", "data": [r["month"] for r in rows]},
-        "yAxis": [{"type": "value", "name": "元"}, {"type": "value", "name": "条", "minInterval": 1}],
-        "series": [
-            {
-                "name": "可疑金额（元）",
-                "type": "line",
-                "smooth": True,
-                "data": [float(r["amount"]) for r in rows],
-            },
-            {"name": "命中条数", "type": "bar", "yAxisIndex": 1, "data": [r["findings"] for r in rows]},
-        ],
-    }
+    return _amount_and_count_chart(
+        [r["month"] for r in rows],
+        rows,
+        ["#b3261e", "#0b3d91"],
+        {"type": "line", "smooth": True},
+        {"type": "bar"},
+    )
