@@ -150,3 +150,12 @@ def province(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         reset_caches()
 
     return activate
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One SparkSession per test process for every Spark test (JVM start-up takes ~10 s)."""
+    pytest.importorskip("pyspark")
+    from fundguard.rules import spark_engine
+
+    return spark_engine.get_spark("local[1]")

@@ -21,16 +21,21 @@ def risk(
         help="先运行规则引擎并计入规则命中（较慢）；默认使用输出/输入目录中已有的 findings.csv / "
         "run the rule engine first (slow); by default findings.csv/parquet already in OUT_DIR or INPUT_DIR are used",
     ),
+    engine: str = typer.Option(
+        "duckdb", "--engine", help="监测指标的计算引擎 engine of the indicator step: duckdb | spark"
+    ),
 ) -> None:
     """计算机构、医师、参保人风险分 Write risk_scores.csv (and overuse_findings.csv, alerts, ranking)."""
-    from fundguard.analytics import service
+    from fundguard.analytics import runner, service
     from fundguard.errors import InputError
 
+    if engine not in runner.ENGINES:
+        raise InputError("ENGINE", f"未知引擎 {engine}（duckdb|spark）", f"unknown engine {engine}")
     if not input_dir.is_dir():
         raise InputError(
             "INPUT_DIR_MISSING", f"输入目录不存在：{input_dir}", f"input folder not found: {input_dir}"
         )
-    result, files, how = service.risk_folder(input_dir, out, with_rules=with_rules)
+    result, files, how = service.risk_folder(input_dir, out, with_rules=with_rules, engine=engine)
     console.print(f"数据来源 / source: {how}", highlight=False)
     counts = result.scores.groupby("entity_type").size().to_dict()
     console.print(

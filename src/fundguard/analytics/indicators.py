@@ -5,10 +5,15 @@ English name ↔ 中文: hospitalisation rate 住院率, cost per outpatient / i
 length of stay 平均住院日, visits per person 人次人头比, readmission rate 再入院率, bed occupancy
 床位使用率, weekend admission share 周末入院占比, top-N drug share 前N位药品占比.
 
-All sums run in DuckDB SQL over the contract views (``mdtrt``, ``fee_list``, ``setl``,
-``fixmedins``, ``practitioner``); pandas only divides the few aggregate columns. The result is
-one long table: ``level, entity_id, fixmedins_code, peer_key, period, indicator, value,
-numerator, denominator, volume`` where ``period`` is ``YYYY-MM`` or ``ALL`` (the whole extract).
+All sums run in SQL over the contract views (``mdtrt``, ``fee_list``, ``setl``, ``fixmedins``,
+``practitioner``); pandas only divides the few aggregate columns. The SQL runs on DuckDB (pass the
+connection) or on Spark (pass a ``runner.SparkRunner``; ``fundguard risk --engine spark``): the
+few functions that differ between the engines (month key, weekend, arg_max, mode, day
+differences) come from ``runner.dialect`` (``rules/dialect.py``), and
+``tests/analytics/test_indicators_spark.py`` checks that both engines give the same table.
+
+The result is one long table: ``level, entity_id, fixmedins_code, peer_key, period, indicator,
+value, numerator, denominator, volume`` where ``period`` is ``YYYY-MM`` or ``ALL`` (the whole extract).
 ``volume`` counts the cases behind the value (visits, stays, discharges, persons; NaN for per-person
 counts): an alert needs ``indicator.min_volume`` of them (peers.py).
 """
@@ -21,6 +26,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from fundguard.analytics.runner import SqlRunner, as_runner
 from fundguard.profiles import get_profile
 
 ALL = "ALL"
@@ -108,8 +114,10 @@ def _in_list(values: list[str]) -> str:
     return "(" + ", ".join("'" + str(v).replace("'", "''") + "'" for v in values) + ")"
 
 
-def build_visit_base(con: duckdb.DuckDBPyConnection) -> None:
+def build_visit_base(source: duckdb.DuckDBPyConnection | SqlRunner) -> None:
     """Temp tables ``_an_visit`` (one row per visit with its fee split) and ``_an_drfee``."""
+    run = as_runner(source)
+    d = run.dialect
     prof = get_profile()
     inpatient = _in_list(prof["rule.inpatient_med_types"])
     pharmacy = _in_list(prof["rule.pharmacy_med_types"])
@@ -118,16 +126,21 @@ def build_visit_base(con: duckdb.DuckDBPyConnection) -> None:
     exam = _in_list(prof["indicator.exam_chrgitm_types"])
     bed = _in_list(prof["indicator.bed_nursing_chrgitm_types"])
     window = int(prof["rule.split_admission_window_days"])
+    # Money stays DECIMAL until the aggregates of _AGG: exact sums come out the same whatever the
+    # order of the rows, so both engines (and DuckDB run to run) give bit-equal values; summed as
+    # DOUBLE they differ in the last bits, and a value that is exactly its peers' median on one
+    # engine but not on the other moves the model scores of risk.py.
     fee_cols = f"""
-        sum(det_item_fee_sumamt)::DOUBLE AS fee,
-        sum(CASE WHEN med_chrgitm_type IN {drug} THEN det_item_fee_sumamt ELSE 0 END)::DOUBLE AS drug_fee,
-        sum(CASE WHEN med_chrgitm_type IN {cons} THEN det_item_fee_sumamt ELSE 0 END)::DOUBLE AS cons_fee,
-        sum(CASE WHEN med_chrgitm_type IN {exam} THEN det_item_fee_sumamt ELSE 0 END)::DOUBLE AS exam_fee,
-        sum(CASE WHEN med_chrgitm_type IN {bed} THEN det_item_fee_sumamt ELSE 0 END)::DOUBLE AS bed_fee"""
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _an_visit AS
+        sum(det_item_fee_sumamt) AS fee,
+        sum(CASE WHEN med_chrgitm_type IN {drug} THEN det_item_fee_sumamt ELSE 0 END) AS drug_fee,
+        sum(CASE WHEN med_chrgitm_type IN {cons} THEN det_item_fee_sumamt ELSE 0 END) AS cons_fee,
+        sum(CASE WHEN med_chrgitm_type IN {exam} THEN det_item_fee_sumamt ELSE 0 END) AS exam_fee,
+        sum(CASE WHEN med_chrgitm_type IN {bed} THEN det_item_fee_sumamt ELSE 0 END) AS bed_fee"""
+    run.temp(
+        "_an_visit",
+        f"""
         WITH fee AS (SELECT mdtrt_id, {fee_cols} FROM fee_list GROUP BY mdtrt_id),
-        st AS (SELECT mdtrt_id, sum(medfee_sumamt)::DOUBLE AS fee FROM setl GROUP BY mdtrt_id),
+        st AS (SELECT mdtrt_id, sum(medfee_sumamt) AS fee FROM setl GROUP BY mdtrt_id),
         v AS (
             SELECT m.mdtrt_id, m.psn_no, m.fixmedins_code,
                    coalesce(f.hosp_lv, m.hosp_lv, '') AS hosp_lv,
@@ -136,9 +149,9 @@ def build_visit_base(con: duckdb.DuckDBPyConnection) -> None:
                    m.med_type IN {inpatient} AS inpatient,
                    (m.med_type IN {pharmacy} OR f.fixmedins_type = '2') AS pharmacy,
                    m.begntime, m.endtime,
-                   coalesce(m.ipt_days, date_diff('day', m.begntime::DATE, m.endtime::DATE))::DOUBLE AS los,
-                   strftime(m.begntime, '%Y-%m') AS period,
-                   dayofweek(m.begntime) IN (0, 6) AS weekend,
+                   coalesce(m.ipt_days, {d.days("m.begntime", "m.endtime")})::DOUBLE AS los,
+                   {d.month_key("m.begntime")} AS period,
+                   {d.weekend("m.begntime")} AS weekend,
                    coalesce(fee.fee, st.fee, 0) AS total_fee,
                    coalesce(fee.drug_fee, 0) AS drug_fee,
                    coalesce(fee.cons_fee, 0) AS cons_fee,
@@ -151,17 +164,21 @@ def build_visit_base(con: duckdb.DuckDBPyConnection) -> None:
         )
         SELECT v.*,
                (inpatient AND lag(endtime) OVER w IS NOT NULL
-                AND date_diff('day', lag(endtime) OVER w, begntime) BETWEEN 0 AND {window}) AS readmit
+                AND {d.days("lag(endtime) OVER w", "begntime")} BETWEEN 0 AND {window}) AS readmit
         FROM v
-        WINDOW w AS (PARTITION BY psn_no, fixmedins_code, inpatient ORDER BY begntime)
-    """)
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _an_drfee AS
+        -- mdtrt_id breaks ties of begntime: otherwise the previous stay is whichever came first
+        WINDOW w AS (PARTITION BY psn_no, fixmedins_code, inpatient ORDER BY begntime, mdtrt_id)
+    """,
+    )
+    run.temp(
+        "_an_drfee",
+        f"""
         SELECT l.bilg_dr_codg AS prac_psn_code, l.mdtrt_id, {fee_cols},
-               mode(l.bilg_dept_codg) AS bilg_dept
+               {d.mode("l.bilg_dept_codg")} AS bilg_dept
         FROM fee_list l WHERE l.bilg_dr_codg IS NOT NULL AND l.bilg_dr_codg <> ''
         GROUP BY l.bilg_dr_codg, l.mdtrt_id
-    """)
+    """,
+    )
 
 
 _AGG = """
@@ -169,11 +186,13 @@ _AGG = """
     count(*) FILTER (WHERE NOT inpatient AND NOT pharmacy) AS n_out,
     count(*) FILTER (WHERE inpatient) AS n_in,
     count(DISTINCT psn_no) AS n_persons,
-    sum(total_fee) AS total_fee,
-    sum(total_fee) FILTER (WHERE NOT inpatient AND NOT pharmacy) AS out_fee,
-    sum(total_fee) FILTER (WHERE inpatient) AS in_fee,
-    sum(drug_fee) AS drug_fee, sum(cons_fee) AS cons_fee, sum(exam_fee) AS exam_fee,
-    sum(bed_fee) FILTER (WHERE inpatient) AS in_bed_fee,
+    CAST(sum(total_fee) AS DOUBLE) AS total_fee,
+    CAST(sum(total_fee) FILTER (WHERE NOT inpatient AND NOT pharmacy) AS DOUBLE) AS out_fee,
+    CAST(sum(total_fee) FILTER (WHERE inpatient) AS DOUBLE) AS in_fee,
+    CAST(sum(drug_fee) AS DOUBLE) AS drug_fee,
+    CAST(sum(cons_fee) AS DOUBLE) AS cons_fee,
+    CAST(sum(exam_fee) AS DOUBLE) AS exam_fee,
+    CAST(sum(bed_fee) FILTER (WHERE inpatient) AS DOUBLE) AS in_bed_fee,
     sum(los) FILTER (WHERE inpatient AND endtime IS NOT NULL) AS los_sum,
     count(*) FILTER (WHERE inpatient AND endtime IS NOT NULL) AS n_discharged,
     count(*) FILTER (WHERE readmit) AS n_readmit,
@@ -184,7 +203,7 @@ _AGG = """
 """
 
 
-def _grouped(con: duckdb.DuckDBPyConnection, source: str, keys: dict[str, str]) -> pd.DataFrame:
+def _grouped(run: SqlRunner, source: str, keys: dict[str, str]) -> pd.DataFrame:
     """Aggregate ``source`` by ``keys`` per month and over the whole extract (period ALL)."""
     sel = ", ".join(f"{expr} AS {name}" for name, expr in keys.items())
     grp = ", ".join(keys.values())
@@ -193,45 +212,48 @@ def _grouped(con: duckdb.DuckDBPyConnection, source: str, keys: dict[str, str]) 
         UNION ALL
         SELECT {sel}, '{ALL}' AS period, {_AGG} FROM {source} GROUP BY {grp}
     """
-    return con.execute(sql).df()
+    return run.df(sql)
 
 
-def _top_drug_fee(con: duckdb.DuckDBPyConnection, entity_sql: str) -> pd.DataFrame:
+def _top_drug_fee(run: SqlRunner, entity_sql: str) -> pd.DataFrame:
     """Fee of the top-N drugs (by amount) of each entity and period; ``entity_sql`` yields
     ``entity_id, period, med_list_codg, fee`` rows of drug lines."""
     n = int(get_profile()["indicator.top_drugs_n"])
-    return con.execute(f"""
+    # explicit keys, not GROUP BY ALL: Spark takes the literal 'ALL' for a column of that name
+    return run.df(f"""
         WITH d AS ({entity_sql}),
         per AS (
-            SELECT entity_id, period, med_list_codg, sum(fee) AS fee FROM d GROUP BY ALL
+            SELECT entity_id, period, med_list_codg, sum(fee) AS fee FROM d
+            GROUP BY entity_id, period, med_list_codg
             UNION ALL
-            SELECT entity_id, '{ALL}', med_list_codg, sum(fee) FROM d GROUP BY ALL
+            SELECT entity_id, '{ALL}', med_list_codg, sum(fee) FROM d GROUP BY entity_id, med_list_codg
         ),
         ranked AS (
             SELECT *, row_number() OVER (PARTITION BY entity_id, period ORDER BY fee DESC, med_list_codg) AS r
             FROM per
         )
-        SELECT entity_id, period, sum(fee) FILTER (WHERE r <= {n}) AS topn_drug_fee
+        SELECT entity_id, period, CAST(sum(fee) FILTER (WHERE r <= {n}) AS DOUBLE) AS topn_drug_fee
         FROM ranked GROUP BY entity_id, period
-    """).df()
+    """)
 
 
-def _drug_lines(entity_expr: str, where: str = "TRUE") -> str:
+def _drug_lines(run: SqlRunner, entity_expr: str, where: str = "TRUE") -> str:
     drug = _in_list(get_profile()["indicator.drug_chrgitm_types"])
     return f"""
-        SELECT {entity_expr} AS entity_id, strftime(l.fee_ocur_time, '%Y-%m') AS period,
-               l.med_list_codg, l.det_item_fee_sumamt::DOUBLE AS fee
+        SELECT {entity_expr} AS entity_id, {run.dialect.month_key("l.fee_ocur_time")} AS period,
+               l.med_list_codg, l.det_item_fee_sumamt AS fee
         FROM fee_list l LEFT JOIN mdtrt m ON m.mdtrt_id = l.mdtrt_id
         WHERE l.med_chrgitm_type IN {drug} AND {where}
     """
 
 
-def aggregates(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
+def aggregates(source: duckdb.DuckDBPyConnection | SqlRunner) -> dict[str, pd.DataFrame]:
     """Wide aggregate columns per level (entity_id, fixmedins_code, peer_key, period, …)."""
-    build_visit_base(con)
+    run = as_runner(source)
+    build_visit_base(run)
     out: dict[str, pd.DataFrame] = {}
     inst = _grouped(
-        con,
+        run,
         "_an_visit",
         {
             "entity_id": "fixmedins_code",
@@ -240,27 +262,23 @@ def aggregates(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
             "fixmedins_type": "fixmedins_type",
         },
     )
-    span = con.execute(
-        "SELECT strftime(begntime, '%Y-%m') AS period, min(begntime)::DATE, max(begntime)::DATE FROM _an_visit "
-        "GROUP BY ALL"
-    ).fetchall()
-    days = {p: float(pd.Period(p, "M").days_in_month) for p, _, _ in span if p}
-    if span:
-        lo = min(r[1] for r in span)
-        hi = max(r[2] for r in span)
+    span = run.df(
+        "SELECT period, min(begntime)::DATE AS lo, max(begntime)::DATE AS hi FROM _an_visit GROUP BY period"
+    )
+    days = {p: float(pd.Period(p, "M").days_in_month) for p in span["period"] if pd.notna(p) and p}
+    if len(span):
+        lo, hi = pd.Timestamp(span["lo"].min()), pd.Timestamp(span["hi"].max())
         days[ALL] = float(sum(days.values())) if days else float((hi - lo).days + 1)
-    beds = con.execute(
-        "SELECT fixmedins_code, max(aprv_bed_cnt)::DOUBLE AS beds FROM fixmedins GROUP BY 1"
-    ).df()
+    beds = run.df("SELECT fixmedins_code, max(aprv_bed_cnt)::DOUBLE AS beds FROM fixmedins GROUP BY 1")
     inst = inst.merge(beds, on="fixmedins_code", how="left")
     inst["bed_capacity_days"] = inst["beds"] * inst["period"].map(days)
-    top = _top_drug_fee(con, _drug_lines("l.fixmedins_code"))
+    top = _top_drug_fee(run, _drug_lines(run, "l.fixmedins_code"))
     inst = inst.merge(top, on=["entity_id", "period"], how="left")
     inst["peer_key"] = inst["hosp_lv"].astype(str) + "|" + inst["fixmedins_type"].astype(str)
     out["institution"] = inst
 
     dept = _grouped(
-        con,
+        run,
         "_an_visit",
         {
             "entity_id": "fixmedins_code || '/' || dept_codg",
@@ -280,11 +298,14 @@ def aggregates(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     )
     out["department"] = dept
 
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE _an_drvisit AS
+    # the latest registration's department; equal dates (or none): the greatest department code
+    home_dept = run.dialect.arg_max("dept_codg", "coalesce(begn_date, DATE '1900-01-01')", "dept_codg")
+    run.temp(
+        "_an_drvisit",
+        f"""
         WITH pr AS (
-            SELECT prac_psn_code, arg_max(dept_codg, coalesce(begn_date, DATE '1900-01-01')) AS dept
-            FROM practitioner GROUP BY prac_psn_code
+            SELECT prac_psn_code, {home_dept} AS dept FROM practitioner
+            WHERE dept_codg IS NOT NULL GROUP BY prac_psn_code
         )
         SELECT d.prac_psn_code, v.mdtrt_id, v.psn_no, v.fixmedins_code, v.hosp_lv, v.fixmedins_type,
                coalesce(pr.dept, d.bilg_dept, v.dept_codg, '') AS dept_codg,
@@ -292,9 +313,10 @@ def aggregates(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
                d.fee AS total_fee, d.drug_fee, d.cons_fee, d.exam_fee, d.bed_fee
         FROM _an_drfee d JOIN _an_visit v ON v.mdtrt_id = d.mdtrt_id
         LEFT JOIN pr ON pr.prac_psn_code = d.prac_psn_code
-    """)
-    prac = _grouped_practitioner(con)
-    top = _top_drug_fee(con, _drug_lines("l.bilg_dr_codg", "l.bilg_dr_codg IS NOT NULL"))
+    """,
+    )
+    prac = _grouped_practitioner(run)
+    top = _top_drug_fee(run, _drug_lines(run, "l.bilg_dr_codg", "l.bilg_dr_codg IS NOT NULL"))
     prac = prac.merge(top, on=["entity_id", "period"], how="left")
     prac["peer_key"] = (
         prac["hosp_lv"].astype(str)
@@ -305,7 +327,7 @@ def aggregates(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     )
     out["practitioner"] = prac
 
-    ins = _grouped(con, "_an_visit", {"entity_id": "psn_no", "fixmedins_code": "''"})
+    ins = _grouped(run, "_an_visit", {"entity_id": "psn_no", "fixmedins_code": "''"})
     # insured persons are compared with persons of the same care pattern in the period: those with
     # an inpatient stay (住院) and those without (门诊/购药 only) — a stay alone is no anomaly
     ins["peer_key"] = np.where(
@@ -315,21 +337,24 @@ def aggregates(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     return out
 
 
-def _grouped_practitioner(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def _grouped_practitioner(run: SqlRunner) -> pd.DataFrame:
     """Practitioner aggregates; the practitioner's institution and department are fixed per person
     (their most frequent ones) so that monthly and whole-period rows share one peer group."""
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE _an_drhome AS
-        SELECT prac_psn_code, mode(fixmedins_code) AS home_code, mode(hosp_lv) AS home_lv,
-               mode(fixmedins_type) AS home_type, mode(dept_codg) AS home_dept
+    mode = run.dialect.mode
+    run.temp(
+        "_an_drhome",
+        f"""
+        SELECT prac_psn_code, {mode("fixmedins_code")} AS home_code, {mode("hosp_lv")} AS home_lv,
+               {mode("fixmedins_type")} AS home_type, {mode("dept_codg")} AS home_dept
         FROM _an_drvisit GROUP BY prac_psn_code
-    """)
+    """,
+    )
     src = (
         "(SELECT v.*, h.home_code, h.home_lv, h.home_type, h.home_dept FROM _an_drvisit v "
-        "JOIN _an_drhome h USING (prac_psn_code))"
+        "JOIN _an_drhome h USING (prac_psn_code)) AS pv"
     )
     return _grouped(
-        con,
+        run,
         src,
         {
             "entity_id": "prac_psn_code",
@@ -390,19 +415,21 @@ def to_long(wide: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[cols]
 
 
-def compute_indicators(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """All indicators of every level, per month and for the whole extract (period ``ALL``)."""
-    return to_long(aggregates(con))
+def compute_indicators(source: duckdb.DuckDBPyConnection | SqlRunner) -> pd.DataFrame:
+    """All indicators of every level, per month and for the whole extract (period ``ALL``), on a
+    DuckDB connection or a runner (``runner.SparkRunner`` for Spark)."""
+    return to_long(aggregates(source))
 
 
-def idle_stays(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def idle_stays(source: duckdb.DuckDBPyConnection | SqlRunner) -> pd.DataFrame:
     """Per institution: inpatient stays with at least ``rule.bed_hanging_min_days_without_treatment``
     consecutive days billed with bed / nursing lines only (床位护理费以外无诊疗, 挂床 signal)."""
     prof = get_profile()
     bed = _in_list(prof["indicator.bed_nursing_chrgitm_types"])
     inpatient = _in_list(prof["rule.inpatient_med_types"])
     min_days = int(prof["rule.bed_hanging_min_days_without_treatment"])
-    return con.execute(f"""
+    run = as_runner(source)
+    return run.df(f"""
         WITH d AS (
             SELECT l.mdtrt_id, any_value(m.fixmedins_code) AS fixmedins_code, l.fee_ocur_time::DATE AS day,
                    bool_and(l.med_chrgitm_type IN {bed}) AS idle
@@ -411,15 +438,15 @@ def idle_stays(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
             GROUP BY l.mdtrt_id, l.fee_ocur_time::DATE
         ), runs AS (
             SELECT mdtrt_id, fixmedins_code, day,
-                   date_diff('day', DATE '2000-01-01', day)
+                   {run.dialect.days("DATE '2000-01-01'", "day")}
                      - row_number() OVER (PARTITION BY mdtrt_id ORDER BY day) AS grp
             FROM d WHERE idle
         ), stays AS (
             SELECT mdtrt_id, any_value(fixmedins_code) AS fixmedins_code, max(n) AS longest FROM (
                 SELECT mdtrt_id, any_value(fixmedins_code) AS fixmedins_code, grp, count(*) AS n
                 FROM runs GROUP BY mdtrt_id, grp
-            ) GROUP BY mdtrt_id
+            ) AS r GROUP BY mdtrt_id
         )
         SELECT fixmedins_code, count(*) FILTER (WHERE longest >= {min_days}) AS idle_stays
         FROM stays GROUP BY fixmedins_code
-    """).df()
+    """)

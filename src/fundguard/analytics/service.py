@@ -3,6 +3,9 @@
 ``analyse(con)`` computes indicators, alerts, the physician ranking, 进销存 and trace-code checks,
 collusion rings, risk scores and OVERUSE findings; ``write_outputs`` writes ``risk_scores.csv``
 (data contract) and the supporting CSV files; ``risk_folder`` is what ``fundguard risk`` runs.
+``engine="spark"`` (``fundguard risk --engine spark``) runs the indicator step — the monitoring
+indicators and the idle-stay counts, the part that reads every fee line — on Spark over a copy of
+the contract tables of ``con``; everything after it stays on DuckDB and pandas.
 No web or CLI imports here.
 """
 
@@ -18,7 +21,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from fundguard.analytics import graph, indicators, peers, pharmacy, ranking, risk, source
+from fundguard.analytics import graph, indicators, peers, pharmacy, ranking, risk, runner, source
 from fundguard.contract import RISK_SCORE_COLUMNS
 from fundguard.profiles import get_profile
 
@@ -43,7 +46,9 @@ class AnalyticsResult:
     institution_series: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
-def analyse(con: duckdb.DuckDBPyConnection, findings: pd.DataFrame | None = None) -> AnalyticsResult:
+def analyse(
+    con: duckdb.DuckDBPyConnection, findings: pd.DataFrame | None = None, engine: str = "duckdb"
+) -> AnalyticsResult:
     t: dict[str, float] = {}
 
     def timed(name, fn, *args):
@@ -52,7 +57,10 @@ def analyse(con: duckdb.DuckDBPyConnection, findings: pd.DataFrame | None = None
         t[name] = time.perf_counter() - start
         return out
 
-    ind = timed("indicators", indicators.compute_indicators, con)
+    run = timed("engine", runner.for_engine, con, engine)
+    ind = timed("indicators", indicators.compute_indicators, run)
+    idle = timed("idle_stays", indicators.idle_stays, run)
+    run.release()
     al = timed("alerts", peers.alerts, ind)
     rk = timed("ranking", ranking.rank_practitioners, ind)
     stock = timed("stock", pharmacy.stock_equation, con)
@@ -60,7 +68,7 @@ def analyse(con: duckdb.DuckDBPyConnection, findings: pd.DataFrame | None = None
     unmatched = timed("unmatched", pharmacy.unmatched_flows, con)
     rings = timed("rings", graph.find_rings, con)
     over = timed("overuse", risk.overuse_findings, ind)
-    special = timed("signals", _special_signals, con, ind, over, rings)
+    special = timed("signals", _special_signals, con, ind, over, rings, idle)
     scores = timed("scores", risk.score_entities, ind, special, findings)
     homes = timed("homes", entity_homes, con, ind)
     series = peers.describe(ind[ind["level"] == "institution"])
@@ -116,7 +124,9 @@ def entity_homes(con: duckdb.DuckDBPyConnection, ind: pd.DataFrame) -> pd.DataFr
     return out
 
 
-def _special_signals(con, ind: pd.DataFrame, over: pd.DataFrame, rings: graph.RingResult) -> pd.DataFrame:
+def _special_signals(
+    con, ind: pd.DataFrame, over: pd.DataFrame, rings: graph.RingResult, idle_stays: pd.DataFrame
+) -> pd.DataFrame:
     """Evidence signals (专项信号) as shares of the entity's own business, long form:
     ``entity_type, entity_id, signal, share, detail``. An entity gets a row (possibly share 0)
     for every signal that applies to it, so that the peer median of the share is meaningful."""
@@ -151,7 +161,7 @@ def _special_signals(con, ind: pd.DataFrame, over: pd.DataFrame, rings: graph.Ri
 
     fee = volume("institution", "drug_share", "denominator")
     n_in = volume("institution", "cost_per_inpatient_visit", "denominator")
-    idle = indicators.idle_stays(con).set_index("fixmedins_code")["idle_stays"].astype(float)
+    idle = idle_stays.set_index("fixmedins_code")["idle_stays"].astype(float)
     idle = idle.reindex(n_in.index).fillna(0.0)
     add(
         "institution",
@@ -311,13 +321,19 @@ def run_rules(con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None:
 
 
 def risk_folder(
-    input_dir: Path | None, out_dir: Path, save: bool = True, with_rules: bool = False
+    input_dir: Path | None,
+    out_dir: Path,
+    save: bool = True,
+    with_rules: bool = False,
+    engine: str = "duckdb",
 ) -> tuple[AnalyticsResult, dict[str, Path], str]:
     con, how = open_input(input_dir)
     findings = load_findings(out_dir, input_dir)
     if findings is None and with_rules:
         findings = run_rules(con)
-    result = analyse(con, findings)
+    result = analyse(con, findings, engine)
+    if engine != "duckdb":
+        how += f"; indicators on {engine}"
     files = write_outputs(result, out_dir)
     if save:
         from fundguard import migrate

@@ -67,6 +67,29 @@ class Dialect:
         """
         return f"hash({', '.join(cols)})"
 
+    # --- analytics indicators (analytics/indicators.py) ------------------------------------------
+
+    def month_key(self, ts: str) -> str:
+        """The calendar month as ``YYYY-MM`` (the indicators' period)."""
+        return f"strftime(CAST({ts} AS TIMESTAMP), '%Y-%m')"
+
+    def weekend(self, ts: str) -> str:
+        """Saturday or Sunday (DuckDB numbers the days 0 = Sunday … 6 = Saturday)."""
+        return f"(dayofweek(CAST({ts} AS TIMESTAMP)) IN (0, 6))"
+
+    def arg_max(self, x: str, *by: str) -> str:
+        """``x`` of the row with the largest ``by``; several keys compare left to right, so a last
+        key that differs between rows makes ties impossible (both engines pick any row on a tie).
+        The keys must not be NULL (the engines order a NULL inside a composite key differently),
+        nor ``x``: DuckDB skips rows whose ``x`` is NULL, Spark returns it — filter them out first."""
+        key = by[0] if len(by) == 1 else f"row({', '.join(by)})"
+        return f"arg_max({x}, {key})"
+
+    def mode(self, x: str) -> str:
+        """Most frequent non-NULL value, the lowest one on a tie: plain ``mode`` picks whichever
+        tied value a thread met first, so the result could differ between runs and engines."""
+        return f"mode({x} ORDER BY {x})"
+
 
 class SparkDialect(Dialect):
     name = "spark"
@@ -100,6 +123,20 @@ class SparkDialect(Dialect):
 
     def hash(self, *cols: str) -> str:
         return f"xxhash64({', '.join(cols)})"
+
+    def month_key(self, ts: str) -> str:
+        return f"date_format(CAST({ts} AS TIMESTAMP), 'yyyy-MM')"
+
+    def weekend(self, ts: str) -> str:
+        # Spark numbers the days 1 = Sunday … 7 = Saturday
+        return f"(dayofweek(CAST({ts} AS TIMESTAMP)) IN (1, 7))"
+
+    def arg_max(self, x: str, *by: str) -> str:
+        key = by[0] if len(by) == 1 else f"struct({', '.join(by)})"
+        return f"max_by({x}, {key})"
+
+    def mode(self, x: str) -> str:
+        return f"mode({x}, true)"
 
 
 DIALECTS = {"duckdb": Dialect(), "spark": SparkDialect()}
