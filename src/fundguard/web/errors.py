@@ -140,17 +140,23 @@ def _field_name(loc) -> str:
     return ".".join(parts) or "body"
 
 
-async def validation_error_handler(request: Request, exc: RequestValidationError) -> Response:
-    errors = exc.errors()
+def validation_error_body(errors: list) -> dict:
+    """``{code, message, field}`` for pydantic errors: the first error's field, and how many more."""
     first = errors[0] if errors else {"loc": ("body",), "type": "value_error", "msg": ""}
-    field = _field_name(first.get("loc", ()))
+    # a JSON syntax error is about the whole body (FastAPI puts the character offset in ``loc``)
+    field = "body" if first.get("type") == "json_invalid" else _field_name(first.get("loc", ()))
     reason = VALIDATION_MESSAGES.get(first.get("type", ""), "格式不正确")
     message = f"参数 {field} {reason}"
     if len(errors) > 1:
         message += f"（另有 {len(errors) - 1} 处错误）"
+    return {"code": "VALIDATION_ERROR", "message": message, "field": field}
+
+
+async def validation_error_handler(request: Request, exc: RequestValidationError) -> Response:
+    body = validation_error_body(exc.errors())
     if _wants_json(request):
-        return JSONResponse({"code": "VALIDATION_ERROR", "message": message, "field": field}, status_code=422)
-    return error_page(request, 422, "输入有误", message)
+        return JSONResponse(body, status_code=422)
+    return error_page(request, 422, "输入有误", body["message"])
 
 
 def install(app: FastAPI) -> None:

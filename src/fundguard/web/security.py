@@ -136,6 +136,10 @@ def _login_csrf_expected(request: Request) -> str | None:
         return None
 
 
+def new_request_id() -> str:
+    return uuid.uuid4().hex[:16]
+
+
 def request_id(request: Request) -> str:
     return request.scope.get("state", {}).get("request_id", "")
 
@@ -242,7 +246,7 @@ class WebGuard:
             return
         from fundguard.web.errors import log_exception, server_error_response
 
-        rid = uuid.uuid4().hex[:16]
+        rid = new_request_id()
         state = scope.setdefault("state", {})
         state["request_id"] = rid
         started = False
