@@ -33,7 +33,7 @@ from contextlib import contextmanager
 from datetime import datetime
 
 import duckdb
-from sqlalchemy import DateTime, and_, bindparam, delete, func, or_, select, union_all
+from sqlalchemy import DateTime, and_, bindparam, delete, false, func, or_, select, union_all
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fundguard import db, lake
 from fundguard.precheck.fastpath import History, Needs
 from fundguard.precheck.models import HistoryBatch, HistoryDiag, HistoryLine, HistoryTrace, HistoryVisit
+from fundguard.precheck.prepared import Statements
 from fundguard.timeutil import now
 
 log = logging.getLogger("fundguard.precheck.history")
@@ -184,32 +185,30 @@ _BEFORE = or_(
     _V.begntime < bindparam("begntime", type_=DateTime()),
     and_(_V.begntime == bindparam("begntime", type_=DateTime()), _V.mdtrt_id < bindparam("mdtrt_id")),
 )
-_INPATIENT = _V.med_type.in_(bindparam("types", expanding=True))
 _VISIT_PARTS = {
     # IMP-P02: the patient's earliest visit with a known sex
-    "first_gend": select(*_VISIT_COLS).where(_MINE, _V.gend.in_(("1", "2"))).order_by(_V.begntime, _V.mdtrt_id).limit(1),
+    "first_gend": lambda _: select(*_VISIT_COLS).where(_MINE, or_(_V.gend == "1", _V.gend == "2"))
+    .order_by(_V.begntime, _V.mdtrt_id).limit(1),
     # SPL-P01: the previous inpatient stay at the same institution
-    "prev_inpatient": select(*_VISIT_COLS)
-    .where(_MINE, _V.fixmedins_code == bindparam("inst"), _INPATIENT, _BEFORE)
+    "prev_inpatient": lambda inpatient: select(*_VISIT_COLS)
+    .where(_MINE, _V.fixmedins_code == bindparam("inst"), inpatient, _BEFORE)
     .order_by(_V.begntime.desc(), _V.mdtrt_id.desc())
     .limit(1),
     # IMP-P01: inpatient stays elsewhere that began earlier and were still open at begntime
-    "overlaps": select(*_VISIT_COLS).where(
-        _MINE, _V.fixmedins_code != bindparam("inst"), _INPATIENT, _BEFORE,
+    "overlaps": lambda inpatient: select(*_VISIT_COLS).where(
+        _MINE, _V.fixmedins_code != bindparam("inst"), inpatient, _BEFORE,
         _V.endtime > bindparam("begntime", type_=DateTime()),
     ),
 }  # fmt: skip
-_visit_queries: dict[tuple[str, ...], object] = {}
+STATEMENTS = Statements()  # the per-request lookups and the writer's inserts, compiled once per dialect
 
 
-def _visit_query(parts: tuple[str, ...]):
-    """One statement (UNION ALL of the wanted parts), built once per combination."""
-    q = _visit_queries.get(parts)
-    if q is None:
-        selects = [_VISIT_PARTS[p].subquery(p).select() for p in parts]
-        q = selects[0] if len(selects) == 1 else union_all(*selects)
-        _visit_queries[parts] = q
-    return q
+def _visit_query(parts: tuple[str, ...], n_types: int):
+    """One statement (UNION ALL of the wanted parts) for a combination and number of inpatient types
+    (plain parameters ``type0``…: a prepared statement cannot hold an expanding IN)."""
+    inpatient = _V.med_type.in_([bindparam(f"type{i}") for i in range(n_types)]) if n_types else false()
+    selects = [_VISIT_PARTS[p](inpatient).subquery(p).select() for p in parts]
+    return selects[0] if len(selects) == 1 else union_all(*selects)
 
 
 _LINES = (
@@ -232,13 +231,15 @@ def fetch(store: Session | Connection | RequestStore, need: Needs) -> History:
     conn = store if isinstance(store, Connection) else store.connection()
     parts = tuple(p for p in ("first_gend", "prev_inpatient", "overlaps") if getattr(need, p))
     if parts:
+        types = sorted(need.inpatient_types)
         params = {"psn": need.psn_no, "mdtrt_id": need.mdtrt_id, "begntime": need.begntime,
-                  "inst": need.fixmedins_code, "types": sorted(need.inpatient_types)}  # fmt: skip
+                  "inst": need.fixmedins_code, **{f"type{i}": t for i, t in enumerate(types)}}  # fmt: skip
         seen = set()
-        for r in conn.execute(_visit_query(parts), params).mappings():
+        query = STATEMENTS.get(conn, ("visits", parts, len(types)), lambda: _visit_query(parts, len(types)))
+        for r in query.rows(conn, params):
             if r["mdtrt_id"] not in seen:
                 seen.add(r["mdtrt_id"])
-                out.visits.append(dict(r))
+                out.visits.append(r)
     if need.line_window:
         lo, hi = need.line_window
         params = {
@@ -247,11 +248,8 @@ def fetch(store: Session | Connection | RequestStore, need: Needs) -> History:
             "hi": hi,
             "mdtrt_id": need.mdtrt_id,
         }
-        out.lines = [
-            dict(r)
-            for r in conn.execute(_LINES, params).mappings()
-            if r["feedetl_sn"] not in need.exclude_sns
-        ]
+        lines = STATEMENTS.get(conn, "lines", lambda: _LINES).rows(conn, params)
+        out.lines = [r for r in lines if r["feedetl_sn"] not in need.exclude_sns]
     if need.trace_codes:
         codes = sorted(need.trace_codes)
         for i in range(0, len(codes), CHUNK):
@@ -446,10 +444,12 @@ def _insert(session: Session, rows: dict[str, list[dict]]) -> None:
 
 
 def _ins(session: Session, model, rows: list[dict]) -> None:
-    """Core executemany (the ORM bulk path costs several times more per row), in small steps."""
+    """A prepared executemany (Core's costs several times more per row; the ORM's more still), in
+    small steps. Every row carries the keys of the first (``visit_rows`` and the lake reader)."""
     conn = session.connection()
+    statement = STATEMENTS.insert(conn, model.__table__, tuple(rows[0]))
     for i in range(0, len(rows), 100):
-        conn.execute(model.__table__.insert(), rows[i : i + 100])
+        statement.run_many(conn, rows[i : i + 100])
         _yield()
 
 
