@@ -170,3 +170,30 @@ def test_revoked_key_is_401(api):
         key = auth_service.verify_api_key(s, raw)
         auth_service.revoke_api_key(s, key.id, actor="test")
     assert post(client, raw, visit()).status_code == 401
+
+
+def test_knowledge_check_renews_cached_keys_and_drops_keys_revoked_elsewhere(api):
+    import time
+
+    from sqlalchemy import update
+
+    from fundguard.auth.models import ApiKey
+    from fundguard.precheck import reload, service
+    from fundguard.timeutil import now
+
+    client, raw = api
+    assert post(client, raw, visit()).status_code == 200
+    caller = service.KEYS.get(raw)
+    assert caller is not None
+    # a key past its period is looked up in the store again — unless the check renewed it first
+    service.KEYS._keys[service.KEYS._digest(raw)] = (caller, time.monotonic() - 1)
+    assert service.KEYS.get(raw) is None
+    reload.refresh()
+    assert service.KEYS.get(raw) == caller
+    # revoked by another process: a bulk UPDATE fires no ORM event here, the cache still holds it
+    with db.session_scope() as s:
+        s.execute(update(ApiKey).where(ApiKey.id == caller.key_id).values(revoked_at=now()))
+    assert service.KEYS.get(raw) == caller
+    reload.refresh()
+    assert service.KEYS.get(raw) is None
+    assert post(client, raw, visit()).status_code == 401

@@ -20,6 +20,7 @@ from __future__ import annotations
 import gc
 import threading
 import time
+from collections.abc import Callable
 
 import pyarrow as pa
 from sqlalchemy import select
@@ -38,6 +39,8 @@ from fundguard.settings import get_settings
 _lock = threading.Lock()
 _ticker_lock = threading.Lock()
 _state: dict = {"snapshot": None, "checked_at": 0.0, "db": None, "ticker": None}
+# called with the check's session at every knowledge check (``service.KEYS.revalidate``)
+ON_CHECK: list[Callable[[Session], None]] = []
 
 
 def _versions(session: Session) -> dict[str, str]:
@@ -97,6 +100,11 @@ def _check(db_url: str, force: bool) -> Snapshot:
             history.sync_in_background(session, committed)
         except Exception:  # noqa: BLE001 — the history copy must never fail a pre-check
             history.log.warning("pre-check history: could not start the lake copy", exc_info=True)
+        for hook in ON_CHECK:
+            try:
+                hook(session)
+            except Exception:  # noqa: BLE001 — a hook's own state expires by itself; keep serving
+                history.log.warning("pre-check check hook %s failed", hook, exc_info=True)
     _state["snapshot"], _state["db"] = snap, db_url  # the atomic swap
     _state["checked_at"] = started  # what changed before the check started is in the snapshot
     if rebuilt:

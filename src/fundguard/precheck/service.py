@@ -87,7 +87,11 @@ class KeyCache:
     A hit skips the store (and the thread hand-off) on the request path. Only successful verifications
     are cached, so a new key works at once and a wrong key is always checked against the store. A key
     revoked in this process is dropped at once (ORM update of ``api_key``); one revoked by another
-    process (CLI, another worker) stops working within ``precheck.reload_check_seconds``.
+    process (CLI, another worker) stops working within ``precheck.reload_check_seconds``: the knowledge
+    ticker re-checks every cached key in one query each half period (``revalidate``), renewing the live
+    ones. Keys in use therefore never expire on the request path — when they did, every key of a busy
+    worker fell out at the same moment and the burst of store lookups stalled the worker's requests
+    (bench 2026-12-06: clusters of 20–45 ms answers every period).
     """
 
     def __init__(self) -> None:
@@ -115,8 +119,30 @@ class KeyCache:
         with self._lock:
             self._keys.clear()
 
+    def revalidate(self, session: Session) -> None:
+        """Drop cached keys revoked or deleted in the store; renew the others for another period."""
+        started = time.monotonic()
+        with self._lock:
+            entries = dict(self._keys)
+        if not entries:
+            return
+        ids = {caller.key_id for caller, _ in entries.values()}
+        live = set(
+            session.execute(
+                select(ApiKey.id).where(ApiKey.id.in_(ids), ApiKey.revoked_at.is_(None))
+            ).scalars()
+        )
+        until = started + float(get_profile()["precheck.reload_check_seconds"])
+        with self._lock:
+            for digest, (caller, _) in entries.items():
+                if caller.key_id not in live:
+                    self._keys.pop(digest, None)
+                elif digest in self._keys:  # not cleared meanwhile by a revocation in this process
+                    self._keys[digest] = (caller, until)
+
 
 KEYS = KeyCache()
+reload.ON_CHECK.append(KEYS.revalidate)
 event.listen(ApiKey, "after_update", KEYS.clear)
 event.listen(ApiKey, "after_delete", KEYS.clear)
 
