@@ -375,6 +375,13 @@ VISIT_FIELDS = (
 )  # fmt: skip
 
 
+# visit fields every ``fg_line`` row carries
+LINE_VISIT_FIELDS = (
+    "gend", "age", "brdy", "med_type", "begntime", "endtime", "ipt_days", "adm_dept_name", "dscg_dept_name",
+    "main_diag_code", "dscg_maindiag_name", "hosp_lv", "fixmedins_type", "admdvs", "is_inpatient",
+)  # fmt: skip
+
+
 def prepare_visit(ix: Index, visit: dict) -> tuple[dict, list[dict]]:
     """``fg_visit`` row and ``fg_line`` rows of the request's visit (typed contract values)."""
     m = visit["mdtrt"][0]
@@ -393,31 +400,24 @@ def prepare_visit(ix: Index, visit: dict) -> tuple[dict, list[dict]]:
         "is_inpatient": 1 if m.get("med_type") in ix.inpatient_types else 0,
         "setl_id": None,
     }
+    shared = {k: v[k] for k in LINE_VISIT_FIELDS}  # the same for every line: built once per visit
     lines = []
     for f in visit.get("fee_list", []):
         if f.get("mdtrt_id") != m["mdtrt_id"]:
             continue
-        t = f["fee_ocur_time"]
+        name = f.get("medins_list_name")
+        if name is None:
+            name = f.get("hilist_name")
         lines.append(
             {
                 **f,
                 "setl_id": f.get("setl_id") if f.get("setl_id") is not None else v["setl_id"],
-                "fee_date": t.date(),
-                "item_name": next(
-                    (x for x in (f.get("medins_list_name"), f.get("hilist_name"), f["med_list_codg"]) if x is not None),
-                    None,
-                ),
+                "fee_date": f["fee_ocur_time"].date(),
+                "item_name": name if name is not None else f["med_list_codg"],
                 "pric_uplmt_amt": f.get("pric_uplmt_amt"),
-                **{
-                    k: v[k]
-                    for k in (
-                        "gend", "age", "brdy", "med_type", "begntime", "endtime", "ipt_days", "adm_dept_name",
-                        "dscg_dept_name", "main_diag_code", "dscg_maindiag_name", "hosp_lv", "fixmedins_type",
-                        "admdvs", "is_inpatient",
-                    )
-                },
+                **shared,
             }
-        )  # fmt: skip
+        )
     return v, lines
 
 

@@ -24,7 +24,7 @@ def _local_time(value: datetime) -> datetime:
             value = value.astimezone(TZ).replace(tzinfo=None)
         except (OverflowError, ValueError):
             raise ValueError("时间超出可表示的范围") from None
-    return value.replace(microsecond=0)
+    return value.replace(microsecond=0) if value.microsecond else value
 
 
 Text = Annotated[str, Field(pattern=NO_NUL)]
