@@ -23,11 +23,11 @@ from fundguard.errors import FundguardError
 from fundguard.precheck import views
 from fundguard.precheck.schemas import PrecheckRequest
 from fundguard.web.errors import log_exception, server_error_response, validation_error_body
-from fundguard.web.security import SECURITY_HEADERS, new_request_id
+from fundguard.web.security import SECURITY_HEADERS, new_request_id, stamp_response_start
 
 PATH = "/api/v1/precheck"
 _JSON = b"application/json"
-_FIXED_HEADERS = [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+_FIXED_HEADERS = [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]  # the answer path: prebuilt
 
 
 def _is_json(content_type: bytes | None) -> bool:
@@ -113,11 +113,7 @@ def _dump(body: dict) -> bytes:
 def _with_headers(send, rid: str):
     async def wrapped(message):
         if message["type"] == "http.response.start":
-            message["headers"] = [
-                *message.get("headers", []),
-                (b"x-request-id", rid.encode()),
-                *_FIXED_HEADERS,
-            ]
+            stamp_response_start(message, rid)
         await send(message)
 
     return wrapped

@@ -140,6 +140,16 @@ def new_request_id() -> str:
     return uuid.uuid4().hex[:16]
 
 
+def stamp_response_start(message: dict, rid: str) -> None:
+    """The request id and the security headers on an ``http.response.start`` message (a security
+    header the response set itself is kept)."""
+    headers = MutableHeaders(scope=message)
+    headers["x-request-id"] = rid
+    for name, value in SECURITY_HEADERS.items():
+        if name not in headers:
+            headers[name] = value
+
+
 def request_id(request: Request) -> str:
     return request.scope.get("state", {}).get("request_id", "")
 
@@ -255,11 +265,7 @@ class WebGuard:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                headers = MutableHeaders(scope=message)
-                headers["x-request-id"] = rid
-                for name, value in SECURITY_HEADERS.items():
-                    if name not in headers:
-                        headers[name] = value
+                stamp_response_start(message, rid)
             await send(message)
 
         request = Request(scope)
