@@ -29,8 +29,7 @@ def risk(
     from fundguard.analytics import runner, service
     from fundguard.errors import InputError
 
-    if engine not in runner.ENGINES:
-        raise InputError("ENGINE", f"未知引擎 {engine}（duckdb|spark）", f"unknown engine {engine}")
+    runner.check_engine(engine)  # before reading the input
     if not input_dir.is_dir():
         raise InputError(
             "INPUT_DIR_MISSING", f"输入目录不存在：{input_dir}", f"input folder not found: {input_dir}"

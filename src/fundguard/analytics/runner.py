@@ -77,14 +77,18 @@ def as_runner(source: duckdb.DuckDBPyConnection | SqlRunner) -> SqlRunner:
     return source
 
 
+def check_engine(engine: str) -> None:
+    if engine not in ENGINES:
+        raise InputError("ENGINE", f"未知引擎 {engine}（duckdb|spark）", f"unknown engine {engine}")
+
+
 def for_engine(con: duckdb.DuckDBPyConnection, engine: str = "duckdb") -> SqlRunner:
     """The runner for ``engine`` over the contract tables of ``con``."""
+    check_engine(engine)
     if engine == "duckdb":
         return DuckRunner(con)
-    if engine == "spark":
-        from fundguard.rules import spark_engine
+    from fundguard.rules import spark_engine
 
-        spark = spark_engine.get_spark()
-        spark_engine.copy_from_duckdb(spark, con)
-        return SparkRunner(spark)
-    raise InputError("ENGINE", f"未知引擎 {engine}（duckdb|spark）", f"unknown engine {engine}")
+    spark = spark_engine.get_spark()
+    spark_engine.copy_from_duckdb(spark, con)
+    return SparkRunner(spark)
