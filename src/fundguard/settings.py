@@ -29,6 +29,15 @@ class Settings(BaseSettings):
         description="Fernet key that encrypts whistleblower identity; generated under home if unset",
     )
     timezone: str = "Asia/Shanghai"
+    keepalive_requests: int = Field(
+        default=100,
+        ge=0,
+        description=(
+            "Mean answers per keep-alive connection before the server asks the client to reconnect "
+            "(Connection: close), so that connections keep spreading over the workers; 0 = never "
+            "(as nginx's keepalive_requests, whose default was 100 until 1.19.10)"
+        ),
+    )
 
     @property
     def home_dir(self) -> Path:

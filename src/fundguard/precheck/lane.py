@@ -23,11 +23,12 @@ from fundguard.errors import FundguardError
 from fundguard.precheck import views
 from fundguard.precheck.schemas import PrecheckRequest
 from fundguard.web.errors import log_exception, server_error_response, validation_error_body
-from fundguard.web.security import SECURITY_HEADERS, new_request_id, stamp_response_start
+from fundguard.web.security import SECURITY_HEADERS, new_request_id, recycle_connection, stamp_response_start
 
 PATH = "/api/v1/precheck"
 _JSON = b"application/json"
 _FIXED_HEADERS = [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]  # the answer path: prebuilt
+_CLOSE = (b"connection", b"close")
 
 
 def _is_json(content_type: bytes | None) -> bool:
@@ -126,5 +127,7 @@ async def _send(send, status: int, data: bytes, rid: str) -> None:
         (b"x-request-id", rid.encode()),
         *_FIXED_HEADERS,
     ]
+    if recycle_connection():
+        headers.append(_CLOSE)
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": data})
