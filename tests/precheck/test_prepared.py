@@ -69,3 +69,27 @@ def test_expanding_parameters_are_refused(store) -> None:
     query = select(L.feedetl_sn).where(L.feedetl_sn.in_(bindparam("sns", expanding=True)))
     with pytest.raises(ValueError, match="expanding"):
         Prepared(query, db.get_engine().dialect)
+
+
+def test_driver_errors_are_sqlalchemy_errors_and_leave_nothing_written(store) -> None:
+    from sqlalchemy import func
+    from sqlalchemy.exc import DBAPIError, IntegrityError
+
+    statements = Statements()
+    rows = _lines(2)
+    with db.get_engine().connect() as conn:  # no transaction yet: the insert joins the one it begins
+        insert = statements.insert(conn, HistoryLine.__table__, tuple(rows[0]))
+        insert.run_many(conn, rows)
+        conn.commit()
+    count = select(func.count()).select_from(HistoryLine.__table__)
+    with db.get_engine().connect() as conn, pytest.raises(IntegrityError):
+        insert.run_many(conn, _lines(3))  # S0 and S1 exist: the unique key refuses the batch
+    with db.get_engine().connect() as conn:
+        assert conn.execute(count).scalar() == 2
+        insert.run_many(conn, [dict(rows[0], feedetl_sn="S9")])
+        conn.rollback()
+        assert conn.execute(count).scalar() == 2  # rolled back with the caller's transaction
+        missing = Prepared(select(L.feedetl_sn).where(L.psn_no == bindparam("psn")), conn.dialect)
+        conn.exec_driver_sql("DROP TABLE precheck_history_line")
+        with pytest.raises(DBAPIError, match="precheck_history_line"):
+            missing.rows(conn, {"psn": "P1"})
