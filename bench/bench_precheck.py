@@ -1,10 +1,12 @@
-"""Pre-check latency: uvicorn (2 workers) on a free loopback port, bounded async httpx load.
+"""Pre-check latency: uvicorn (2 workers) on a free loopback port under a bounded open-loop load.
 
-Realistic visits of 10–40 fee lines are posted at a target rate (1,000 req/s full, 500 quick),
-count- and time-limited, by a minimal keep-alive HTTP/1.1 client (cheap per request, so the shared
-cores go to the server); reports throughput, p50 and p99, against ``GET /healthz`` of the same app
-measured the same way (before and after; the more loaded of the two is kept). Also in-process: the
-fast path per visit against the SQL templates per request (the 0011 design) on the same knowledge.
+Realistic visits of 10–40 fee lines — every request a new visit of one of 10,000 patients, spread
+over 2026 — are posted at a target rate (1,000 req/s full, 500 quick), count- and time-limited, by a
+minimal keep-alive HTTP/1.1 client on uvloop (cheap per request, so the shared cores go to the
+server); three runs, reported by the median run's p99 (all three in the notes); throughput, p50 and
+p99 against ``GET /healthz`` of the same app measured the same way (before and after; the more loaded
+of the two is kept). Also in-process: the fast path per visit against the SQL templates per request
+(the 0011 design) on the same knowledge.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -29,6 +32,7 @@ INST = "H11010500001"
 # per-key rate limit (precheck.rate_limit_per_minute), as in production.
 INSTITUTIONS = [f"H110105{i:05d}" for i in range(1, 21)]
 TARGET_P99_MS = 10.0
+VISIT_DAYS = 300
 
 
 def _free_port() -> int:
@@ -62,7 +66,10 @@ KEYS: dict[str, str] = {}
 
 
 def _visit(rng: random.Random, i: int) -> dict:
+    """Visit ``i``: its own mdtrt_id and fee lines (a settled visit joins the history once, as in
+    production), one of 10,000 patients, on one of ``VISIT_DAYS`` days of 2026."""
     n = rng.randint(10, 40)
+    day = date(2026, 1, 1) + timedelta(days=i % VISIT_DAYS)
     lines = []
     for k in range(n):
         price = round(rng.uniform(1, 300), 2)
@@ -74,7 +81,7 @@ def _visit(rng: random.Random, i: int) -> dict:
                 "cnt": cnt,
                 "pric": price,
                 "det_item_fee_sumamt": round(price * cnt, 2),
-                "fee_ocur_time": f"2026-03-01 {9 + k % 8:02d}:{k % 60:02d}:00",
+                "fee_ocur_time": f"{day} {9 + k % 8:02d}:{k % 60:02d}:00",
                 "bilg_dr_codg": f"D1101050{rng.randint(0, 50):05d}",
             }
         )
@@ -82,12 +89,12 @@ def _visit(rng: random.Random, i: int) -> dict:
         "scene": rng.choice(["pre", "settle"]),
         "mdtrt": {
             "mdtrt_id": f"BM{i}",
-            "psn_no": f"P{rng.randint(0, 999)}",
+            "psn_no": f"P{rng.randint(0, 9999)}",
             "gend": rng.choice(["1", "2"]),
             "age": rng.randint(0, 90),
             "fixmedins_code": INST,
             "med_type": rng.choice(["11", "21"]),
-            "begntime": "2026-03-01 08:00:00",
+            "begntime": f"{day} 08:00:00",
         },
         "diag": [{"diag_code": "J06.900", "maindiag_flag": "1"}],
         "fee_list": lines,
@@ -274,17 +281,27 @@ def run(quick: bool) -> list[dict]:
         for _ in range(4):  # warm both workers' snapshots
             for b in bodies[:10]:
                 httpx.post(f"{base}/api/v1/precheck", json=b, headers=headers, timeout=120)
-        rate, seconds, count = (500.0, 6.0, 3000) if quick else (1000.0, 20.0, 20000)
-        posts = []
-        for i, b in enumerate(bodies):
+        # Several shorter runs, reported by the median run's p99: on a shared VM one run's tail moves
+        # 2× with the neighbours. Every request is a new visit (ids after the warm-up's).
+        rate, seconds, runs = (500.0, 6.0, 1) if quick else (1000.0, 10.0, 3)
+        count = int(rate * seconds)
+
+        def post(i: int) -> bytes:
+            body = _visit(rng, i)
             inst = INSTITUTIONS[i % len(INSTITUTIONS)]
-            body = dict(b, mdtrt=dict(b["mdtrt"], fixmedins_code=inst))
-            posts.append(
-                _request_bytes("127.0.0.1", port, "POST", "/api/v1/precheck", body, {"X-API-Key": KEYS[inst]})
+            body["mdtrt"]["fixmedins_code"] = inst
+            return _request_bytes(
+                "127.0.0.1", port, "POST", "/api/v1/precheck", body, {"X-API-Key": KEYS[inst]}
             )
+
+        loads = [[post(1000 + r * count + i) for i in range(count)] for r in range(runs)]
         gets = [_request_bytes("127.0.0.1", port, "GET", "/healthz", None, {})]
         noop = _measured(proc, _load("127.0.0.1", port, gets, rate, seconds, count))
-        pc = _measured(proc, _load("127.0.0.1", port, posts, rate, seconds, count))
+        pcs = sorted(
+            (_measured(proc, _load("127.0.0.1", port, p, rate, seconds, count)) for p in loads),
+            key=lambda r: r["p99"],
+        )
+        pc = pcs[len(pcs) // 2]
         noop2 = _measured(proc, _load("127.0.0.1", port, gets, rate, seconds, count))
         if noop2["p99"] > noop["p99"]:  # the machine is shared: keep the baseline run that was more loaded
             noop = noop2
@@ -293,7 +310,11 @@ def run(quick: bool) -> list[dict]:
         proc.wait(timeout=30)
         log.close()
     knowledge = "platform rules only" if quick else "all rule sets"
-    note = f"{knowledge}; log {home / 'uvicorn.log'}; target {rate:.0f} req/s, {pc['n']} requests, {pc['errors']} non-200"
+    each = ", ".join(f"{r['p99']:.1f}" for r in pcs)
+    note = (
+        f"{knowledge}; log {home / 'uvicorn.log'}; target {rate:.0f} req/s; median of {runs} runs of {seconds:.0f} s "
+        f"by p99 (p99 of each: {each} ms); {pc['n']} requests, {pc['errors']} non-200"
+    )
     ratio = lambda a, b: round(a / b, 3) if b else None  # noqa: E731
     in_process = _in_process(bodies[:50], full_knowledge=not quick)
     cpu_note = "server (2 uvicorn workers) user+system CPU per answered request; 2,000 ms / value = requests/s two dedicated cores could serve"
