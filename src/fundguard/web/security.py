@@ -136,7 +136,9 @@ def _login_csrf_expected(request: Request) -> str | None:
         return None
 
 
-_ids = random.Random()  # seeded from os.urandom in each worker process: ids correlate logs, they guard nothing
+_ids = (
+    random.Random()
+)  # seeded from os.urandom in each worker process: ids correlate logs, they guard nothing
 
 
 def new_request_id() -> str:
