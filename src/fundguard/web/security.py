@@ -136,9 +136,8 @@ def _login_csrf_expected(request: Request) -> str | None:
         return None
 
 
-_ids = (
-    random.Random()
-)  # seeded from os.urandom in each worker process: ids correlate logs, they guard nothing
+# Seeded from os.urandom in each worker process: request ids correlate logs, they guard nothing.
+_ids = random.Random()
 
 
 def new_request_id() -> str:
