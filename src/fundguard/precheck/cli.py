@@ -32,5 +32,34 @@ def sync_history(
     console.print(table)
 
 
+@precheck_app.command("prune-history")
+def prune_history(
+    dry_run: bool = typer.Option(False, "--dry-run", help="只统计将删除的费用明细，不删除"),
+) -> None:
+    """删除早于保留期的历史费用明细（precheck.history_line_retention_days）Delete history fee lines older than any rule window.
+
+    就诊、诊断和追溯码保留（冒名就医比较首次登记性别，追溯码重复销售比较全部既往销售）。建议每日定时执行。
+    """
+    import fundguard.all_models  # noqa: F401
+    from fundguard.auth import service as auth_service
+    from fundguard.db import session_scope
+    from fundguard.precheck import history
+
+    with session_scope() as session:
+        cutoff, count = history.prune_lines(session, dry_run=dry_run)
+        if not dry_run:
+            auth_service.record(
+                session,
+                "cli",
+                "precheck.prune_history",
+                "precheck_history_line",
+                detail={"before": cutoff.isoformat(sep=" "), "lines": count},
+            )
+    verb = "将删除 would delete" if dry_run else "已删除 deleted"
+    console.print(
+        f"{verb} {count} 条早于 {cutoff:%Y-%m-%d} 的历史费用明细 / history fee lines before {cutoff:%Y-%m-%d}"
+    )
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(precheck_app, name="precheck")

@@ -30,7 +30,8 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from datetime import time as clock
 
 import duckdb
 from sqlalchemy import DateTime, and_, bindparam, delete, false, func, or_, select, union_all
@@ -42,7 +43,8 @@ from fundguard import db, lake
 from fundguard.precheck.fastpath import History, Needs
 from fundguard.precheck.models import HistoryBatch, HistoryDiag, HistoryLine, HistoryTrace, HistoryVisit
 from fundguard.precheck.prepared import Statements
-from fundguard.timeutil import now
+from fundguard.profiles import get_profile
+from fundguard.timeutil import now, today
 
 log = logging.getLogger("fundguard.precheck.history")
 
@@ -451,6 +453,31 @@ def _ins(session: Session, model, rows: list[dict]) -> None:
     for i in range(0, len(rows), 100):
         statement.run_many(conn, rows[i : i + 100])
         _yield()
+
+
+# ------------------------------------------------------------------ pruning
+
+
+def line_cutoff(on: date | None = None) -> datetime:
+    """Fee lines before this moment are older than any rule window (``precheck.history_line_retention_days``)."""
+    days = int(get_profile()["precheck.history_line_retention_days"])
+    return datetime.combine((on or today()) - timedelta(days=days), clock.min)
+
+
+def prune_lines(session: Session, on: date | None = None, dry_run: bool = False) -> tuple[datetime, int]:
+    """Delete history fee lines (from the lake and from pre-check calls) older than ``line_cutoff``.
+
+    Only lines: FREQUENCY and OVERUSE read a patient's lines within a window of at most 366 days, so
+    older lines are never read, and they are most of the store. Visits, diagnoses and trace codes stay:
+    IMP-P02 compares with the first sex ever recorded and TRC-P01 with every earlier sale of a code.
+    One statement in the caller's transaction (all or nothing). Returns (cutoff, lines deleted or, with
+    ``dry_run``, to delete).
+    """
+    cutoff = line_cutoff(on)
+    old = HistoryLine.fee_ocur_time < cutoff
+    if dry_run:
+        return cutoff, session.scalar(select(func.count()).select_from(HistoryLine).where(old)) or 0
+    return cutoff, session.execute(delete(HistoryLine).where(old)).rowcount or 0
 
 
 # ------------------------------------------------------------------ writing: the lake
