@@ -23,7 +23,7 @@ def _keepalive(monkeypatch, n: int) -> None:
 @pytest.mark.parametrize(("n", "low", "high"), [(0, 0, 0), (1, 4000, 4000), (100, 20, 60), (10, 320, 480)])
 def test_about_one_answer_in_n_asks_for_a_new_connection(monkeypatch, n, low, high) -> None:
     _keepalive(monkeypatch, n)
-    monkeypatch.setattr(security, "_ids", random.Random(20261206))
+    monkeypatch.setattr(security, "_draws", random.Random(20261206))
     closes = sum(security.recycle_connection() for _ in range(4000))
     assert low <= closes <= high
 

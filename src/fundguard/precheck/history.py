@@ -470,8 +470,8 @@ def prune_lines(session: Session, on: date | None = None, dry_run: bool = False)
     Only lines: FREQUENCY and OVERUSE read a patient's lines within a window of at most 366 days before
     the request's fees, so older lines are read only for fees older than the retention's margin (a
     late claim then sees less history: a missed finding, never a false one), and lines are most of
-    the store. Visits, diagnoses and trace codes stay:
-    IMP-P02 compares with the first sex ever recorded and TRC-P01 with every earlier sale of a code.
+    the store. Visits, diagnoses and trace codes stay: IMP-P02 compares with the first sex ever
+    recorded and TRC-P01 with every earlier sale of a code.
     One statement in the caller's transaction (all or nothing). Returns (cutoff, lines deleted or, with
     ``dry_run``, to delete).
     """

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
 import threading
 import time
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from fundguard.auth import service as auth_service
 from fundguard.auth.models import ApiKey
 from fundguard.contract import TABLES
 from fundguard.errors import Forbidden, InputError
+from fundguard.ids import random_id
 from fundguard.precheck import evaluator, history, reload
 from fundguard.precheck.models import PrecheckFeedback
 from fundguard.precheck.schemas import FeedbackRequest, PrecheckRequest
@@ -78,7 +78,6 @@ class TokenBucket:
 
 
 BUCKET = TokenBucket()
-_ids = random.Random()
 
 
 class KeyCache:
@@ -347,7 +346,7 @@ def precheck(
     findings += _unknown_code_findings(req, snapshot)
     severities = {f["severity"] for f in findings}
     decision = "block" if "block" in severities else ("warn" if findings else "pass")
-    precheck_id = f"{_ids.getrandbits(64):016x}"  # an answer id, not a secret
+    precheck_id = random_id()  # an answer id, not a secret
     blocks = [f for f in findings if f["severity"] == "block"]
     base = {"precheck_id": precheck_id, "scene": req.scene, "knowledge_version": snapshot.version}
     if blocks:

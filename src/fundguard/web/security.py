@@ -27,6 +27,7 @@ from starlette.routing import Match
 from fundguard.auth.models import User
 from fundguard.auth.service import Unauthorized, require_role
 from fundguard.errors import Forbidden
+from fundguard.ids import random_id
 from fundguard.profiles import get_profile
 from fundguard.settings import get_settings
 
@@ -136,12 +137,11 @@ def _login_csrf_expected(request: Request) -> str | None:
         return None
 
 
-# Seeded from os.urandom in each worker process: request ids correlate logs, they guard nothing.
-_ids = random.Random()
+_draws = random.Random()  # recycle_connection's coin
 
 
 def new_request_id() -> str:
-    return f"{_ids.getrandbits(64):016x}"
+    return random_id()
 
 
 def recycle_connection() -> bool:
@@ -156,7 +156,7 @@ def recycle_connection() -> bool:
     connection: no per-connection state to keep or leak.
     """
     n = get_settings().keepalive_requests
-    return n > 0 and (n == 1 or _ids.random() * n < 1.0)
+    return n > 0 and (n == 1 or _draws.random() * n < 1.0)
 
 
 def stamp_response_start(message: dict, rid: str) -> None:
