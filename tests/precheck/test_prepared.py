@@ -93,3 +93,41 @@ def test_driver_errors_are_sqlalchemy_errors_and_leave_nothing_written(store) ->
         conn.exec_driver_sql("DROP TABLE precheck_history_line")
         with pytest.raises(DBAPIError, match="precheck_history_line"):
             missing.rows(conn, {"psn": "P1"})
+
+
+def test_sqlite_datetime_text_is_sqlalchemys_own() -> None:
+    """The fast SQLite datetime conversion writes exactly the text SQLAlchemy writes, for every kind of value."""
+    from datetime import date, timedelta, timezone
+
+    from sqlalchemy import DateTime
+    from sqlalchemy.dialects import sqlite
+
+    from fundguard.precheck.prepared import _bind_processor
+
+    dialect = sqlite.dialect()
+    ours = _bind_processor(DateTime(), dialect)
+    theirs = DateTime().dialect_impl(dialect).bind_processor(dialect)
+    assert ours is not theirs  # the fast path is in use
+    values = [
+        None,
+        datetime(2026, 3, 1, 9, 40),
+        datetime(2026, 3, 1, 9, 40, 0, 7),
+        datetime(1, 1, 1),
+        datetime(999, 12, 31, 23, 59, 59, 999_999),
+        datetime(2026, 3, 1, 9, 40, tzinfo=timezone(timedelta(hours=8))),
+        date(2026, 3, 1),
+    ]
+    for value in values:
+        assert ours(value) == theirs(value), value
+    with pytest.raises(TypeError):
+        ours("2026-03-01 09:40:00")
+
+
+def test_custom_sqlite_storage_format_keeps_sqlalchemys_conversion() -> None:
+    from sqlalchemy.dialects import sqlite
+
+    from fundguard.precheck.prepared import _bind_processor
+
+    short = sqlite.DATETIME(truncate_microseconds=True)
+    process = _bind_processor(short, sqlite.dialect())
+    assert process(datetime(2026, 3, 1, 9, 40, 0, 7)) == "2026-03-01 09:40:00"

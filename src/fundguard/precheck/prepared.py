@@ -20,10 +20,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table, insert
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import Executable
@@ -32,7 +34,31 @@ Processor = Callable[[Any], Any] | None
 
 
 def _bind_processor(type_, dialect: Dialect) -> Processor:
-    return type_.dialect_impl(dialect).bind_processor(dialect)
+    impl = type_.dialect_impl(dialect)
+    process = impl.bind_processor(dialect)
+    if process is not None and _default_sqlite_datetime(impl):
+        return _sqlite_datetime(process)
+    return process
+
+
+def _default_sqlite_datetime(impl) -> bool:
+    return isinstance(impl, sqlite.DATETIME) and impl._storage_format == sqlite.DATETIME._storage_format
+
+
+def _sqlite_datetime(fallback: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """SQLite's text datetime, as SQLAlchemy stores it, in C for the common case (a naive datetime).
+
+    SQLAlchemy builds the text with a dict and ``%`` formatting: about 2.5 µs per value, a tenth of the
+    history writer's CPU (26 datetimes per settled visit). ``isoformat`` gives the same text for a
+    naive datetime; anything else (aware, a date, a wrong type) takes SQLAlchemy's own path.
+    """
+
+    def process(value):
+        if type(value) is datetime and value.tzinfo is None:
+            return value.isoformat(" ", "microseconds")
+        return fallback(value)
+
+    return process
 
 
 class Prepared:
