@@ -47,6 +47,7 @@ EPOCH_2000 = date(2000, 1, 1)
 BATCH_ONLY_TEMPLATES = frozenset({"stock", "swap"})
 # Templates whose findings depend on rows outside the request's visit (read from History).
 HISTORY_TEMPLATES = frozenset({"split_admission", "impersonation", "frequency", "overuse", "trace_code"})
+LINE_TEMPLATES = ("frequency", "overuse")  # the only readers of the patient's other fee lines (History.lines)
 
 
 # ------------------------------------------------------------------ SQL value helpers
@@ -586,6 +587,21 @@ def _history_pairs(c: Ctx, template: str) -> list[tuple[dict, KRow]]:
     return out
 
 
+def reads_history_line(ix: Index, code: str) -> bool:
+    """Whether a FREQUENCY or OVERUSE rule of ``ix`` can read a history line of ``code``.
+
+    By code only (exact or prefix), for any region and date: a superset of what ``_history_pairs``
+    matches, so a line this rejects can change no finding of this knowledge.
+    """
+    for template in LINE_TEMPLATES:
+        kt = ix.ktables.get(template)  # built only for the templates the knowledge runs
+        if kt is None:
+            continue
+        if code in kt.exact or any(code[:plen] in d for plen, d in kt.prefix):
+            return True
+    return False
+
+
 def _before_or_same(b: dict, a: dict) -> bool:
     return b["fee_ocur_time"] < a["fee_ocur_time"] or (
         b["fee_ocur_time"] == a["fee_ocur_time"] and b["feedetl_sn"] <= a["feedetl_sn"]
@@ -1116,7 +1132,7 @@ def needs(ctx: Ctx) -> Needs:
     if "split_admission" in templates:
         n.prev_inpatient = "SPL-P01" in ix.rules and v["is_inpatient"] == 1
     lo, hi = None, None
-    for template in ("frequency", "overuse"):
+    for template in LINE_TEMPLATES:
         if template not in templates:
             continue
         for x, k in ctx.matches(template):

@@ -16,7 +16,10 @@ They are filled from two sources:
 - **settled pre-check calls**: a ``settle`` call whose decision is not ``block`` is queued with its
   answer and written by the process's ``HistoryWriter`` thread within ≈0.2–0.5 s (one transaction
   for everything queued in ``LINGER``); a later call for the same ``mdtrt_id`` replaces it, a visit
-  already copied from the lake is never overwritten.
+  already copied from the lake is never overwritten. Of its fee lines only those a FREQUENCY or
+  OVERUSE rule of the knowledge in force can read are kept (the only readers of history lines;
+  ``precheck.history_all_lines`` keeps them all): a windowed rule added later counts the lake's lines
+  and the pre-check lines settled after it took effect.
 
 A request never sees its own ``mdtrt_id`` (or its own ``feedetl_sn``) in the history: the request is
 the newest state of that visit. Given the same rows, the fast path answers exactly like batch audit.
@@ -40,7 +43,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from fundguard import db, lake
-from fundguard.precheck.fastpath import History, Needs
+from fundguard.precheck.fastpath import History, Index, Needs, reads_history_line
 from fundguard.precheck.models import HistoryBatch, HistoryDiag, HistoryLine, HistoryTrace, HistoryVisit
 from fundguard.precheck.prepared import Statements
 from fundguard.profiles import get_profile
@@ -58,8 +61,14 @@ LAKE_TABLES = ("mdtrt", "diag", "fee_list", "trace")
 # ------------------------------------------------------------------ rows of one visit
 
 
-def visit_rows(visit: dict, source: str = PRECHECK, batch_id: str = "") -> dict[str, list[dict]]:
-    """History rows of one request-shaped visit (``mdtrt``/``diag``/``fee_list``/``trace`` lists)."""
+def visit_rows(
+    visit: dict, source: str = PRECHECK, batch_id: str = "", index: Index | None = None
+) -> dict[str, list[dict]]:
+    """History rows of one request-shaped visit (``mdtrt``/``diag``/``fee_list``/``trace`` lists).
+
+    With ``index``, only the fee lines a FREQUENCY or OVERUSE rule of that knowledge can read
+    (``fastpath.reads_history_line``); trace rows still take their line's fee time.
+    """
     m = visit["mdtrt"][0]
     tag = {"source": source, "batch_id": batch_id}
     mdtrt_id = m["mdtrt_id"]
@@ -74,6 +83,8 @@ def visit_rows(visit: dict, source: str = PRECHECK, batch_id: str = "") -> dict[
                            "sort_time": sort_time, **tag}  # fmt: skip
     lines_by_sn = {}
     for f in lines:
+        if index is not None and not reads_history_line(index, f["med_list_codg"]):
+            continue
         lines_by_sn[f["feedetl_sn"]] = {
             "mdtrt_id": mdtrt_id,
             "feedetl_sn": f["feedetl_sn"],
@@ -265,13 +276,17 @@ def fetch(store: Session | Connection | RequestStore, need: Needs) -> History:
 # ------------------------------------------------------------------ writing: settled pre-check calls
 
 
-def record_visit(session: Session, visit: dict) -> bool:
+def record_visit(session: Session, visit: dict, index: Index | None = None) -> bool:
     """Store a settled visit (replacing an earlier pre-check copy); False if the lake already has it."""
-    return bool(record_visits(session, [visit]))
+    return bool(record_visits(session, [visit], index))
 
 
-def record_visits(session: Session, visits: list[dict]) -> int:
-    """Store settled visits in ``session`` (the last copy of a visit wins; lake copies are kept)."""
+def record_visits(session: Session, visits: list[dict], index: Index | None = None) -> int:
+    """Store settled visits in ``session`` (the last copy of a visit wins; lake copies are kept).
+
+    With ``index`` (the knowledge the visits were checked with), only the fee lines its windowed
+    rules can read are stored (``visit_rows``); None stores every line.
+    """
     latest = {v["mdtrt"][0]["mdtrt_id"]: v for v in visits}
     ids = sorted(latest)
     stored: dict[str, str] = {}  # mdtrt_id -> source of the copy already in the store
@@ -291,7 +306,7 @@ def record_visits(session: Session, visits: list[dict]) -> int:
             _yield()
     rows: dict[str, list[dict]] = {"visit": [], "diag": [], "line": [], "trace": []}
     for mdtrt_id in ids:
-        for name, part in visit_rows(latest[mdtrt_id]).items():
+        for name, part in visit_rows(latest[mdtrt_id], index=index).items():
             rows[name] += part
         _yield()
     _insert(session, rows)
@@ -322,13 +337,14 @@ class HistoryWriter:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
-    def put(self, visit: dict, maker: sessionmaker) -> None:
+    def put(self, visit: dict, maker: sessionmaker, index: Index | None = None) -> None:
+        """Queue a settled visit; with ``index``, only its lines that index's windowed rules can read."""
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="precheck-history-writer", daemon=True)
                 self._thread.start()
         try:
-            self._queue.put_nowait((visit, maker))
+            self._queue.put_nowait((visit, maker, index))
         except queue.Full:
             log.warning(
                 "pre-check history: queue full, visit %s not recorded", visit["mdtrt"][0].get("mdtrt_id")
@@ -353,11 +369,11 @@ class HistoryWriter:
                 except queue.Empty:
                     break
             try:
-                groups: dict[int, tuple[sessionmaker, list[dict]]] = {}
-                for visit, maker in batch:
-                    groups.setdefault(id(maker), (maker, []))[1].append(visit)
-                for maker, visits in groups.values():
-                    self._write(maker, visits)
+                groups: dict[tuple[int, int], tuple[sessionmaker, Index | None, list[dict]]] = {}
+                for visit, maker, index in batch:
+                    groups.setdefault((id(maker), id(index)), (maker, index, []))[2].append(visit)
+                for maker, index, visits in groups.values():
+                    self._write(maker, visits, index)
             except Exception:  # noqa: BLE001 — the writer thread must survive anything
                 log.warning("pre-check history: batch not recorded", exc_info=True)
             finally:
@@ -365,17 +381,17 @@ class HistoryWriter:
                     self._queue.task_done()
 
     @staticmethod
-    def _write(maker: sessionmaker, visits: list[dict]) -> None:
+    def _write(maker: sessionmaker, visits: list[dict], index: Index | None) -> None:
         try:
             with maker() as session, session.begin():
-                record_visits(session, visits)
+                record_visits(session, visits, index)
             return
         except SQLAlchemyError:
             log.info("pre-check history: batch of %d failed, retrying one by one", len(visits), exc_info=True)
         for visit in visits:
             try:
                 with maker() as session, session.begin():
-                    record_visits(session, [visit])
+                    record_visits(session, [visit], index)
             except SQLAlchemyError:
                 log.warning(
                     "pre-check history: visit %s not recorded",

@@ -362,13 +362,18 @@ def precheck(
             on_settled(visit)
         else:
             engine = store.engine if isinstance(store, history.RequestStore) else store.get_bind()
-            history.WRITER.put(visit, db.maker_for(engine))
+            history.WRITER.put(visit, db.maker_for(engine), _lines_for(snapshot))
     return {
         "precheck_id": precheck_id,
         "decision": decision,
         "knowledge_version": snapshot.version,
         "findings": findings,
     }
+
+
+def _lines_for(snapshot: evaluator.Snapshot):
+    """The knowledge whose windowed rules choose the fee lines kept in the history (None: every line)."""
+    return None if get_profile()["precheck.history_all_lines"] else snapshot.index
 
 
 def write_audit(session: Session, caller: Caller, entries: list[dict], request_id: str = "") -> None:

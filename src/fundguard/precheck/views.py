@@ -103,7 +103,9 @@ PRECHECK_DOC = """用与事后批量审核相同的规则模板审核一次就�
 - 数据湖：每个已提交的入库批次由 `fundguard precheck sync-history` 或服务进程自动复制（入库提交后
   至多 `precheck.reload_check_seconds` 秒开始复制，复制完成后即可见；大批次需数秒至数分钟）；
 - 本接口：`scene = settle` 且结论不是 block 的就诊随应答排队，由后台写入线程约 0.2–0.5 秒内成批写入，
-  同一 `mdtrt_id` 再次提交时替换，数据湖中已有的就诊以数据湖为准；`scene = pre` 不写入。
+  同一 `mdtrt_id` 再次提交时替换，数据湖中已有的就诊以数据湖为准；`scene = pre` 不写入。费用明细只保留
+  现行周期频次、诊疗过度规则可能读取的项目（配置 `precheck.history_all_lines` 为 true 时全部保留）：
+  此后新增的周期规则读取数据湖的明细和新增之后结算的明细。
 
 本次提交的就诊（同一 `mdtrt_id`）不会与历史库中的旧版本重复计算。
 
