@@ -34,6 +34,7 @@ INST = "H11010500001"
 INSTITUTIONS = [f"H110105{i:05d}" for i in range(1, 21)]
 TARGET_P99_MS = 10.0
 VISIT_DAYS = 300
+WARD_ROUND = "001102000050000"  # 住院诊查费: FRQ-N01 (national table), at most one a day
 
 
 def _free_port() -> int:
@@ -68,7 +69,9 @@ KEYS: dict[str, str] = {}
 
 def _visit(rng: random.Random, i: int) -> dict:
     """Visit ``i``: its own mdtrt_id and fee lines (a settled visit joins the history once, as in
-    production), one of 10,000 patients, on one of ``VISIT_DAYS`` days of 2026."""
+    production), one of 10,000 patients, on one of ``VISIT_DAYS`` days of 2026. An inpatient visit
+    bills a ward round, so the FREQUENCY rule reads the patient's history lines and the history
+    writer keeps that line (decision 0021)."""
     n = rng.randint(10, 40)
     day = date(2026, 1, 1) + timedelta(days=i % VISIT_DAYS)
     lines = []
@@ -86,15 +89,24 @@ def _visit(rng: random.Random, i: int) -> dict:
                 "bilg_dr_codg": f"D1101050{rng.randint(0, 50):05d}",
             }
         )
+    scene, psn_no, gend, age = (
+        rng.choice(["pre", "settle"]),
+        f"P{rng.randint(0, 9999)}",
+        rng.choice(["1", "2"]),
+        rng.randint(0, 90),
+    )
+    med_type = rng.choice(["11", "21"])
+    if med_type == "21":  # an inpatient day has its ward round, which FREQUENCY counts across visits
+        lines[0].update(med_list_codg=WARD_ROUND, cnt=1, pric=25.0, det_item_fee_sumamt=25.0)
     return {
-        "scene": rng.choice(["pre", "settle"]),
+        "scene": scene,
         "mdtrt": {
             "mdtrt_id": f"BM{i}",
-            "psn_no": f"P{rng.randint(0, 9999)}",
-            "gend": rng.choice(["1", "2"]),
-            "age": rng.randint(0, 90),
+            "psn_no": psn_no,
+            "gend": gend,
+            "age": age,
             "fixmedins_code": INST,
-            "med_type": rng.choice(["11", "21"]),
+            "med_type": med_type,
             "begntime": f"{day} 08:00:00",
         },
         "diag": [{"diag_code": "J06.900", "maindiag_flag": "1"}],
