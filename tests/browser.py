@@ -27,6 +27,22 @@ needs_chromium = pytest.mark.skipif(
 )
 
 
+def pytest_collection_modifyitems(config, items) -> None:
+    """Browser tests run on the SQLite store only.
+
+    What they add over the API tests is the page in a real browser, and the pages do not depend on
+    the store. Their PostgreSQL twins cost ~65 s of test time (35 s of the suite's wall time on two
+    cores), against the 15-minute budget; both stores are exercised by the service and API tests.
+    """
+    kept, dropped = [], []
+    for item in items:
+        on_postgres = getattr(item, "callspec", None) and item.callspec.params.get("store") == "postgresql"
+        (dropped if on_postgres and "browser" in item.fixturenames else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
