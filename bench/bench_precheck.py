@@ -1,4 +1,4 @@
-"""Pre-check latency: uvicorn (2 workers) on a free loopback port under a bounded open-loop load.
+"""Pre-check latency: ``fundguard serve`` (2 uvicorn workers) on loopback under a bounded open-loop load.
 
 Realistic visits of 10–40 fee lines — every request a new visit of one of 10,000 patients, spread
 over 2026 — are posted at a target rate (1,000 req/s full, 500 quick), count- and time-limited, by a
@@ -343,8 +343,16 @@ def run(quick: bool) -> list[dict]:
     raw = _prepare(home, full_knowledge=not quick)
     port = _free_port()
     env = dict(os.environ)
-    cmd = [sys.executable, "-m", "uvicorn", "fundguard.web.app:create_app", "--factory"]
-    cmd += ["--host", "127.0.0.1", "--port", str(port), "--workers", "2", "--log-level", "warning"]
+    # The command a bureau runs (README), without the per-request access log at this rate.
+    cmd = [
+        str(Path(sys.executable).with_name("fundguard")),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+    cmd += ["--workers", "2", "--no-access-log"]
     log = open(home / "uvicorn.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"

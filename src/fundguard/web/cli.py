@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 import typer
+
+
+class LogLevel(StrEnum):
+    critical = "critical"
+    error = "error"
+    warning = "warning"
+    info = "info"
+    debug = "debug"
 
 
 def serve(
@@ -14,6 +24,12 @@ def serve(
     ),
     forwarded_allow_ips: str = typer.Option(
         "127.0.0.1", "--forwarded-allow-ips", help="信任其 X-Forwarded-* 头的反向代理地址（HTTPS 终止）"
+    ),
+    log_level: LogLevel = typer.Option(LogLevel.info, "--log-level", case_sensitive=False, help="日志级别"),
+    access_log: bool = typer.Option(
+        True,
+        "--access-log/--no-access-log",
+        help="逐请求访问日志；每秒上千次事前审核时关闭可省 CPU（拦截与覆盖另记审计日志）",
     ),
 ) -> None:
     """启动网页端与接口服务 Serve the web UI and the API."""
@@ -30,7 +46,8 @@ def serve(
         workers=workers,
         proxy_headers=True,
         forwarded_allow_ips=forwarded_allow_ips,
-        log_level="info",
+        log_level=log_level.value,
+        access_log=access_log,
         timeout_worker_healthcheck=healthcheck_timeout,
         server_header=False,
     )
