@@ -29,7 +29,7 @@ def serve(
     access_log: bool = typer.Option(
         True,
         "--access-log/--no-access-log",
-        help="逐请求访问日志；每秒上千次事前审核时关闭可省 CPU（拦截与覆盖另记审计日志）",
+        help="逐请求访问日志；每秒上千次事前审核时每天数千万行，可关闭（拦截与覆盖另记审计日志）",
     ),
 ) -> None:
     """启动网页端与接口服务 Serve the web UI and the API."""
