@@ -57,13 +57,6 @@ def suspended(api):
 
 
 @pytest.fixture
-def all_lines(monkeypatch):
-    """Profile ``precheck.history_all_lines`` true: settled calls keep every fee line in the history."""
-    from fundguard.profiles import Profile
-
-    real = Profile.__getitem__
-    monkeypatch.setattr(
-        Profile,
-        "__getitem__",
-        lambda self, key: True if key == "precheck.history_all_lines" else real(self, key),
-    )
+def all_lines(province):
+    """A province profile with ``precheck.history_all_lines: true``: settled calls keep every fee line."""
+    province({"precheck.history_all_lines": True})

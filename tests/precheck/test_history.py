@@ -63,7 +63,7 @@ def test_readmission_within_window_after_settled_stay_is_split_admission(api):
     assert _codes(client.post(URL, json=first, headers=h)) == []
 
 
-def test_what_goes_into_the_history(api, suspended, all_lines):
+def test_what_goes_into_the_history(all_lines, api, suspended):
     client, raw = api
     h = {"X-API-Key": raw}
     client.post(URL, json=dict(_stay("S1", datetime(2026, 3, 1, 9), 2), scene="pre"), headers=h)

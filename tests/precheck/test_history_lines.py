@@ -61,7 +61,7 @@ def test_only_lines_a_windowed_rule_reads_are_kept(national) -> None:
         assert s.scalars(select(HistoryTrace.feedetl_sn)).all() == ["V1-2"]
 
 
-def test_the_profile_keeps_every_line(national, all_lines) -> None:
+def test_the_profile_keeps_every_line(all_lines, national) -> None:
     client, raw = national
     assert client.post(URL, json=_settled_day("V1", 3), headers={"X-API-Key": raw}).status_code == 200
     assert history.WRITER.flush()

@@ -36,7 +36,7 @@ def _lines() -> list[str]:
         return sorted(s.scalars(select(HistoryLine.mdtrt_id)))
 
 
-def test_lines_before_the_retention_are_deleted_and_nothing_else(api, all_lines) -> None:
+def test_lines_before_the_retention_are_deleted_and_nothing_else(all_lines, api) -> None:
     client, raw = api
     _settle(client, raw, "OLD", "2026-03-01", drug_trac_codg=["81234567890123456789"])
     _settle(client, raw, "EDGE", "2026-03-16")
@@ -56,7 +56,7 @@ def test_lines_before_the_retention_are_deleted_and_nothing_else(api, all_lines)
     assert _count(HistoryVisit) == 3 and _count(HistoryTrace) == 1  # first sex and earlier sales stay
 
 
-def test_the_retention_is_the_profiles(api, all_lines, monkeypatch) -> None:
+def test_the_retention_is_the_profiles(all_lines, api, monkeypatch) -> None:
     client, raw = api
     _settle(client, raw, "A", "2026-03-01")
     assert history.WRITER.flush()
@@ -71,7 +71,7 @@ def test_the_retention_is_the_profiles(api, all_lines, monkeypatch) -> None:
         assert history.prune_lines(s, date(2027, 3, 3))[1] == 1
 
 
-def test_cli_prunes_and_records_it_in_the_audit_log(api, all_lines) -> None:
+def test_cli_prunes_and_records_it_in_the_audit_log(all_lines, api) -> None:
     client, raw = api
     _settle(client, raw, "ANCIENT", "2020-01-02")  # older than 400 days before any run of this test
     _settle(client, raw, "TODAY", date.today().isoformat())
