@@ -276,11 +276,6 @@ def fetch(store: Session | Connection | RequestStore, need: Needs) -> History:
 # ------------------------------------------------------------------ writing: settled pre-check calls
 
 
-def record_visit(session: Session, visit: dict, index: Index | None = None) -> bool:
-    """Store a settled visit (replacing an earlier pre-check copy); False if the lake already has it."""
-    return bool(record_visits(session, [visit], index))
-
-
 def record_visits(session: Session, visits: list[dict], index: Index | None = None) -> int:
     """Store settled visits in ``session`` (the last copy of a visit wins; lake copies are kept).
 
