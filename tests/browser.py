@@ -43,7 +43,7 @@ def pytest_collection_modifyitems(config, items) -> None:
         items[:] = kept
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -54,7 +54,7 @@ def live_url(store):
     """Base URL of the real app (uvicorn, real sockets) serving this test's store."""
     import uvicorn
 
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(
         "fundguard.web.app:create_app", factory=True, host="127.0.0.1", port=port, log_level="warning"
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -11,18 +10,14 @@ from pathlib import Path
 import httpx
 import pytest
 
+from browser import free_port
+
 FUNDGUARD = Path(sys.executable).with_name("fundguard")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _serve_and_get(cli_env: dict, tmp_path: Path, *flags: str) -> str:
     """Start ``fundguard serve``, answer GET /healthz once, stop it; its console output."""
-    port = _free_port()
+    port = free_port()
     out = tmp_path / f"serve-{port}.log"
     with out.open("wb") as log:
         proc = subprocess.Popen(
